@@ -1,0 +1,103 @@
+package config
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Config is a loaded, checked configuration: every block of every file, decoded.
+type Config struct {
+	// Path is the file or directory the configuration was loaded from, as given.
+	Path string
+	// Dir is the directory holding the configuration (the file's directory when Path is a
+	// file). The lock file lives here and relative provider sources resolve against it.
+	Dir string
+	// Files holds the source of every file read, keyed by the filename used in diagnostics,
+	// so that later diagnostics (from the installer, say) can show snippets.
+	Files map[string]*hcl.File
+
+	Argus        Argus
+	ControlPlane *ControlPlane // nil when the configuration has no control_plane block
+	Registries   []Registry    // sorted by Host
+	Providers    []Provider    // sorted by Name
+	Jobs         []Job         // sorted by Name
+	Reports      []Report      // in declaration order
+}
+
+// Argus is the `argus` block: settings of argus itself.
+type Argus struct {
+	RequiredVersion string // go-version constraint on argus's own version; "" when unset
+	StateDir        string // "" when unset; made absolute against Dir when set
+	Parallel        int    // 0 when unset
+	Range           hcl.Range
+}
+
+// ControlPlane is the `control_plane` block.
+type ControlPlane struct {
+	URL          string
+	ClientID     string // "" for anonymous
+	ClientSecret string // a secret: never logged, never passed to a provider
+	Jobs         bool   // also fetch job specs from the control plane
+	Range        hcl.Range
+}
+
+// Registry is a `registry "<host>"` block: where the index of a source host lives.
+type Registry struct {
+	Host        string
+	URL         string
+	SigningKeys []string // minisign public keys trusted for this host
+	Range       hcl.Range
+}
+
+// Provider is a `provider "<name>"` block.
+type Provider struct {
+	Name    string
+	Source  string // host/namespace/name, or a local path starting with ./, ../ or /
+	Version string // go-version constraint; "" for local sources
+	// LocalPath is Source made absolute against the declaring file's directory when the source
+	// is local, and "" otherwise.
+	LocalPath             string
+	SigningKeys           []string
+	InsecureSkipSignature bool
+	Range                 hcl.Range
+}
+
+// IsLocal reports whether the provider's source is a local path rather than a registry address.
+func (p Provider) IsLocal() bool { return p.LocalPath != "" }
+
+// Job is a `job "<name>"` block.
+type Job struct {
+	Name string
+	// Provider names a provider block or a built-in provider ("builtin/file").
+	Provider string
+	Schedule string        // "every 1h", a 5-field cron expression, or "always"; default "always"
+	Timeout  time.Duration // default DefaultJobTimeout
+	Labels   map[string]string
+	Subject  Subject
+	// Config is the job's `config` attribute as a JSON object ("{}" when unset).
+	Config   json.RawMessage
+	EnvAllow []string
+	// Range is the job block's header (`job "name" {`), where reports point.
+	Range hcl.Range
+}
+
+// Subject is a job's `subject` block.
+type Subject struct {
+	Type       string
+	Identifier string
+}
+
+// Report is a `report "<format>"` block.
+type Report struct {
+	Format string
+	Path   string
+	Range  hcl.Range
+}
+
+// DefaultJobTimeout is a job's timeout when its block sets none.
+const DefaultJobTimeout = 5 * time.Minute
+
+// BuiltinPrefix starts the name of every provider compiled into argus.
+const BuiltinPrefix = "builtin/"
