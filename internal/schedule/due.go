@@ -21,6 +21,9 @@ type Candidate struct {
 type Last struct {
 	SpecHash string
 	Start    time.Time
+	// Unfinished is set when the previous run started but never recorded an end: argus was
+	// killed or interrupted before the job finished, so its result was never recorded.
+	Unfinished bool
 }
 
 // Decision says whether one job is due now and why.
@@ -44,6 +47,8 @@ func Decide(c Candidate, now time.Time, force string) Decision {
 		d.Due, d.Reason = true, "never ran"
 	case c.Last.SpecHash != c.SpecHash:
 		d.Due, d.Reason = true, "job spec changed since last run"
+	case c.Last.Unfinished:
+		d.Due, d.Reason = true, "previous run did not finish (argus was interrupted or killed)"
 	case c.Schedule.IsAlways():
 		d.Due, d.Reason = true, `schedule is "always"`
 	default:

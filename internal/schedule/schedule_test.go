@@ -67,6 +67,7 @@ func TestDecide(t *testing.T) {
 		{"spec changed", Candidate{Schedule: hourly, SpecHash: "b", Last: &Last{SpecHash: "a", Start: now.Add(-time.Minute)}}, "", true, "spec changed", now.Add(time.Hour)},
 		{"interval not yet", Candidate{Schedule: hourly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now.Add(-59 * time.Minute)}}, "", false, "every 1h", now.Add(time.Minute)},
 		{"interval exactly", Candidate{Schedule: hourly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now.Add(-time.Hour)}}, "", true, "came round", now.Add(time.Hour)},
+		{"unfinished", Candidate{Schedule: hourly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now.Add(-time.Minute), Unfinished: true}}, "", true, "did not finish", now.Add(time.Hour)},
 		{"always", Candidate{Schedule: Always, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now}}, "", true, "always", time.Time{}},
 		{"cron not yet", Candidate{Schedule: nightly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: time.Date(2026, 11, 24, 3, 0, 1, 0, time.UTC)}}, "", false, "0 3 * * *", time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)},
 		{"cron came round", Candidate{Schedule: nightly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: time.Date(2026, 11, 23, 3, 0, 1, 0, time.UTC)}}, "", true, "came round", time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)},
