@@ -1,0 +1,11 @@
+// Package config loads argus's HCL configuration: one file, or a directory of *.argus.hcl
+// files. It decodes every block into the types of types.go, evaluates the functions env(),
+// file() and hostname(), and checks everything that can be checked without the network or
+// the file system beyond the configuration itself, reporting every problem of a load at once
+// as hcl.Diagnostics with file:line:col.
+//
+// It is not responsible for fetching remote configuration (go-getter addresses), for job
+// specs served by the control plane, for resolving or installing providers (it only checks
+// that a source and version constraint are well formed, and does not look at local provider
+// paths), or for deciding which jobs are due (package schedule).
+package config
