@@ -1,0 +1,20 @@
+// Package lockfile reads and writes argus.lock.hcl, the file that pins every provider of a
+// configuration to one version and to the hashes of its archives, per platform.
+//
+// A registry provider is locked by its source address:
+//
+//	provider "registry.example.com/acme/cis" {
+//	  version     = "1.4.1"
+//	  constraints = ">= 1.4.0, < 2.0.0"
+//	  signer      = "minisign:E3A3F2C1D2B4A596"
+//	  platform "linux_amd64" { hashes = ["h1:…", "zh:…"] }
+//	}
+//
+// A local provider (source "./path", "../path" or "/path") is locked by its source as written,
+// with no version, constraints or signer, and one platform block "local" holding the h1 hash of
+// the copied tree (a local tree is the same on every platform).
+//
+// Output is deterministic (providers, platforms and hashes sorted) so that the file diffs well
+// and a read-only run can compare bytes. The package does not decide versions, download, or
+// verify anything: see internal/install.
+package lockfile
