@@ -174,7 +174,7 @@ func (l *loader) once(first **hcl.Range, b *hcl.Block) bool {
 	if *first != nil {
 		l.errorf(b.DefRange, fmt.Sprintf("Duplicate %s block", b.Type),
 			"A configuration has at most one %s block, and one is already at %s. Merge the two blocks into one.",
-			b.Type, *first)
+			b.Type, pos(**first))
 		return false
 	}
 	*first = b.DefRange.Ptr()
@@ -188,7 +188,7 @@ func (l *loader) unique(kind string, b *hcl.Block) bool {
 	if prev, ok := l.declared[key]; ok {
 		l.errorf(b.LabelRanges[0], fmt.Sprintf("Duplicate %s %q", kind, b.Labels[0]),
 			"A %s named %q is already declared at %s. Names must be unique across all files of the configuration: rename or remove one of them.",
-			kind, b.Labels[0], prev)
+			kind, b.Labels[0], pos(prev))
 		return false
 	}
 	l.declared[key] = b.DefRange
@@ -581,7 +581,7 @@ func (l *loader) subject(job *hcl.Block, blocks hcl.Blocks, ctx *hcl.EvalContext
 	}
 	for _, extra := range blocks[1:] {
 		l.errorf(extra.DefRange, "Duplicate subject block",
-			"Job %q already has a subject block at %s; a job assesses one subject. Remove one, or split the job in two.", job.Labels[0], blocks[0].DefRange)
+			"Job %q already has a subject block at %s; a job assesses one subject. Remove one, or split the job in two.", job.Labels[0], pos(blocks[0].DefRange))
 	}
 	c := l.content(blocks[0], subjectSchema)
 	var s Subject
@@ -674,7 +674,7 @@ func (l *loader) eval(attr *hcl.Attribute, ctx *hcl.EvalContext, want cty.Type) 
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity:    hcl.DiagError,
 				Summary:     "Incorrect attribute value type",
-				Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %v. It must be a %s.", attr.Name, err, want.FriendlyName()),
+				Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %v.", attr.Name, err),
 				Subject:     attr.Expr.Range().Ptr(),
 				Expression:  attr.Expr,
 				EvalContext: ctx,
@@ -737,4 +737,9 @@ func (l *loader) strList(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, b
 		out = append(out, e.AsString())
 	}
 	return out, true
+}
+
+// pos is where r starts, as file:line:col.
+func pos(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }

@@ -166,11 +166,20 @@ func configFiles(path string) (names []string, dir string, diags hcl.Diagnostics
 	return names, path, nil
 }
 
-// WriteDiagnostics prints diags for a human: each with its file:line:col and, when files
-// holds the file, a snippet of the source. color adds terminal colours.
+// WriteDiagnostics prints diags for a human: each starts with the file:line:col it is about
+// (editors and CI log viewers link that form), followed by hcl's rendering with a snippet of
+// the source when files holds the file. color adds terminal colours.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	if err := hcl.NewDiagnosticTextWriter(w, files, 0, color).WriteDiagnostics(diags); err != nil {
-		return fmt.Errorf("write diagnostics: %w", err)
+	tw := hcl.NewDiagnosticTextWriter(w, files, 0, color)
+	for _, d := range diags {
+		if d.Subject != nil {
+			if _, err := fmt.Fprintf(w, "%s: ", pos(*d.Subject)); err != nil {
+				return fmt.Errorf("write diagnostics: %w", err)
+			}
+		}
+		if err := tw.WriteDiagnostic(d); err != nil {
+			return fmt.Errorf("write diagnostics: %w", err)
+		}
 	}
 	return nil
 }

@@ -1,0 +1,4 @@
+job "x" {
+  provider = "builtin/file"
+  config   = { path = }  # ERROR: Invalid expression
+}

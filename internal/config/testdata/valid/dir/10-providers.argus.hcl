@@ -1,0 +1,8 @@
+provider "zeta" {
+  source = "/opt/argus/zeta"
+}
+
+provider "alpha" {
+  source  = "registry.example.com/acme/alpha"
+  version = "1.0.0"
+}

@@ -1,0 +1,1 @@
+subdirectories are not read {

@@ -1,0 +1,6 @@
+job "one" {
+  provider = "builtin/command"
+  config = {
+    command = ["true"]
+  }
+}
