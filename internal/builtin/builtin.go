@@ -1,6 +1,7 @@
 package builtin
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -109,6 +110,8 @@ func configError(req sdk.Request, provider, title string, err error) sdk.Respons
 // decodeConfig decodes the job's config into v and, when a key is unknown, lists the valid ones.
 func decodeConfig(req sdk.Request, v any, keys []string) error {
 	if err := req.DecodeConfig(v); err != nil {
+		// Best effort, so that the result's title can still name the path, command or URL.
+		_ = json.Unmarshal(req.Config, v)
 		if strings.Contains(err.Error(), "unknown field") {
 			return fmt.Errorf("%w (valid keys: %s)", err, strings.Join(keys, ", "))
 		}

@@ -69,7 +69,7 @@ type commandChecks struct {
 func parseCommandConfig(req sdk.Request) (commandChecks, error) {
 	var cfg commandConfig
 	if err := decodeConfig(req, &cfg, commandKeys); err != nil {
-		return commandChecks{}, err
+		return commandChecks{argv: cfg.Command}, err
 	}
 	c := commandChecks{argv: cfg.Command}
 	var errs []error

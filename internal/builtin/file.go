@@ -80,7 +80,7 @@ func (c fileChecks) needContent() bool {
 func parseFileConfig(req sdk.Request) (fileChecks, error) {
 	var cfg fileConfig
 	if err := decodeConfig(req, &cfg, fileKeys); err != nil {
-		return fileChecks{}, err
+		return fileChecks{path: cfg.Path}, err
 	}
 	c := fileChecks{path: cfg.Path, exists: true, owner: cfg.Owner, group: cfg.Group}
 	var errs []error

@@ -118,7 +118,7 @@ func tlsVersionName(v uint16) string {
 func parseHTTPConfig(req sdk.Request) (httpChecks, error) {
 	var cfg httpConfig
 	if err := decodeConfig(req, &cfg, httpKeys); err != nil {
-		return httpChecks{}, err
+		return httpChecks{url: cfg.URL}, err
 	}
 	c := httpChecks{url: cfg.URL, expectStatus: http.StatusOK, headers: cfg.Headers, certMinDays: cfg.CertMinDays}
 	var errs []error
