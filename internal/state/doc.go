@@ -10,7 +10,9 @@
 // disk atomically before it returns, so a SIGKILL at any moment leaves a
 // readable state file that is complete up to the last recorded event; a job
 // whose start was recorded but whose end was not is left with LastStatus
-// "running", which makes it due again.
+// "running", which makes it due again. With many jobs, SetWriteBehind
+// bounds the write cost at the price of re-running the jobs of the last
+// interval after a SIGKILL.
 //
 // The package is not responsible for deciding what is due (package
 // schedule), for computing spec hashes (package config), or for the outbox

@@ -3,6 +3,7 @@ package state
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -452,21 +454,220 @@ func TestConcurrentUpdates(t *testing.T) {
 	}
 }
 
-// BenchmarkFinished measures one Finished call, a full atomic rewrite of a
-// state file holding 10,000 jobs.
+// BenchmarkFinished measures one Finished call on a state of 10,000 jobs:
+// write-through (a full atomic rewrite of the file, the default) and
+// write-behind (memory only; the file is written later, see SetWriteBehind).
 func BenchmarkFinished(b *testing.B) {
-	s := open(b, b.TempDir())
+	b.Run("write-through", func(b *testing.B) { benchmarkFinished(b, 0) })
+	b.Run("write-behind", func(b *testing.B) { benchmarkFinished(b, time.Hour) })
+}
+
+func benchmarkFinished(b *testing.B, writeBehind time.Duration) {
+	dir := b.TempDir()
+	f := file{Version: Version, Jobs: map[string]JobState{}}
 	for i := range 10_000 {
-		s.jobs[fmt.Sprintf("job-%05d", i)] = JobState{SpecHash: "sha256:0123456789abcdef", LastStart: t0, LastEnd: t0.Add(time.Second), LastStatus: "pass"}
+		f.Jobs[fmt.Sprintf("job-%05d", i)] = JobState{
+			SpecHash:  "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			LastStart: t0, LastEnd: t0.Add(time.Second), LastStatus: "pass",
+		}
 	}
-	if err := s.Started("job-00000", "h", t0); err != nil {
+	data, err := json.Marshal(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, StateFile), data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	s := open(b, dir)
+	if err := s.SetWriteBehind(writeBehind); err != nil {
+		b.Fatal(err)
+	}
+	const name = "job-05000"
+	if err := s.Started(name, "h", t0); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s.jobs["job-00000"] = JobState{SpecHash: "h", LastStart: t0, LastStatus: StatusRunning}
-		if err := s.Finished("job-00000", t0.Add(time.Second), "pass"); err != nil {
+		// Back to "running" without a write, so that each Finished is valid.
+		s.jobs[name] = JobState{SpecHash: "h", LastStart: t0, LastStatus: StatusRunning}
+		if err := s.Finished(name, t0.Add(time.Second), "pass"); err != nil {
 			b.Fatal(err)
 		}
+	}
+	b.StopTimer()
+	if writeBehind > 0 {
+		return // the file was not rewritten
+	}
+	fi, err := os.Stat(filepath.Join(dir, StateFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(fi.Size()), "file-bytes")
+}
+
+func readFileJobs(t *testing.T, dir string) map[string]JobState {
+	t.Helper()
+	jobs, err := readStateFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return jobs
+}
+
+func TestWriteBehind(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := open(t, dir)
+		if err := s.SetWriteBehind(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Started("a", "h", t0); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFileJobs(t, dir); len(got) != 0 {
+			t.Fatalf("state file written before the interval: %v", got)
+		}
+		if _, ok := s.Job("a"); !ok {
+			t.Fatalf("deferred start is not visible in memory")
+		}
+
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if got := readFileJobs(t, dir)["a"]; got.LastStatus != StatusRunning {
+			t.Fatalf("after the interval the file has %+v, want the start of a", got)
+		}
+
+		// Flush writes at once and cancels the pending timer.
+		if err := s.Finished("a", t0.Add(time.Second), "pass"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFileJobs(t, dir)["a"]; got.LastStatus != "pass" {
+			t.Fatalf("after Flush the file has %+v, want a passed", got)
+		}
+
+		// Close writes what is pending.
+		if err := s.Started("b", "h", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if got := readFileJobs(t, dir)["b"]; got.LastStatus != StatusRunning {
+			t.Fatalf("after Close the file has %+v, want the start of b", got)
+		}
+		if err := s.Flush(); err == nil {
+			t.Errorf("Flush after Close succeeded, want an error")
+		}
+	})
+}
+
+func TestWriteBehindBackToWriteThrough(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	if err := s.SetWriteBehind(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Started("a", "h", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetWriteBehind(0); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := readFileJobs(t, dir)["a"]; !ok {
+		t.Fatalf("pending change not written when write-through was restored")
+	}
+	if err := s.Finished("a", t0, "pass"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFileJobs(t, dir)["a"]; got.LastStatus != "pass" {
+		t.Fatalf("write-through Finished not on disk: %+v", got)
+	}
+}
+
+func TestWriteBehindFailureIsReported(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		s := open(t, dir)
+		if err := s.SetWriteBehind(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		// A directory where the state file goes makes every write fail.
+		if err := os.Mkdir(filepath.Join(dir, StateFile), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, StateFile, "x"), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Started("a", "h", t0); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		synctest.Wait()
+		if err := s.Finished("a", t0, "pass"); err == nil || !strings.Contains(err.Error(), "write state file") {
+			t.Fatalf("Finished after a failed deferred write = %v, want that write's error", err)
+		}
+		if err := s.Flush(); err == nil {
+			t.Fatalf("Flush while the file cannot be written succeeded")
+		}
+		// Once the obstacle is gone, everything recorded reaches the file.
+		if err := os.RemoveAll(filepath.Join(dir, StateFile)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if got := readFileJobs(t, dir)["a"]; got.LastStatus != "pass" {
+			t.Fatalf("after recovery the file has %+v, want a passed", got)
+		}
+	})
+}
+
+func TestRenderMatchesMarshalIndent(t *testing.T) {
+	dir := t.TempDir()
+	s := open(t, dir)
+	names := []string{"z", "a", "<html>&", "unicode-é", `quote"d`, "m"}
+	for i, name := range names {
+		if err := s.Started(name, fmt.Sprintf("h%d", i), t0.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if i%2 == 0 {
+			if err := s.Finished(name, t0.Add(time.Hour), "fail"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want, err := json.MarshalIndent(file{Version: Version, Jobs: s.Jobs()}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(want)+"\n", string(got)); diff != "" {
+		t.Errorf("state file differs from json.MarshalIndent (-want +got):\n%s", diff)
+	}
+
+	// And a reopened store renders a file it read identically.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir)
+	if err := s.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(s.renderLocked()); got != string(want)+"\n" {
+		t.Errorf("render after reopen differs:\n%s", cmp.Diff(string(want)+"\n", got))
+	}
+}
+
+func TestEmptyStateRender(t *testing.T) {
+	s := open(t, t.TempDir())
+	want, _ := json.MarshalIndent(file{Version: Version, Jobs: map[string]JobState{}}, "", "  ")
+	if got := string(s.renderLocked()); got != string(want)+"\n" {
+		t.Errorf("empty render = %q, want %q", got, string(want)+"\n")
 	}
 }
