@@ -1,0 +1,285 @@
+package cache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+var key = Key{Host: "registry.test", Namespace: "acme", Name: "cis", Version: "1.4.1", Platform: "linux_amd64"}
+
+func writeTree(files map[string]string) Filler {
+	return func(ctx context.Context, dir string) error {
+		for name, body := range files {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func hashOf(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := writeTree(files)(context.Background(), dir); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Hash(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// stagingLeft lists what remains in the staging area: it must be empty after every Install.
+func stagingLeft(t *testing.T, c *Cache) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(c.Dir, "staging"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestInstallAndReuse(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	files := map[string]string{"argus-provider-cis": "#!/bin/sh\n", "data/x.txt": "x"}
+	want := hashOf(t, files)
+	ctx := context.Background()
+
+	e, err := c.Install(ctx, key, "", writeTree(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.H1 != want || e.Reused {
+		t.Errorf("first Install = %+v, want H1 %s and not reused", e, want)
+	}
+	wantDir := filepath.Join(c.Dir, "providers", "registry.test", "acme", "cis", "1.4.1", "linux_amd64")
+	if e.Dir != wantDir {
+		t.Errorf("Dir = %q, want %q", e.Dir, wantDir)
+	}
+	var calls atomic.Int32
+	e2, err := c.Install(ctx, key, want, func(ctx context.Context, dir string) error {
+		calls.Add(1)
+		return nil
+	})
+	if err != nil || !e2.Reused || calls.Load() != 0 {
+		t.Errorf("Install with a matching entry = %+v, %v, fill called %d times; want reuse without fill", e2, err, calls.Load())
+	}
+	if left := stagingLeft(t, c); len(left) != 0 {
+		t.Errorf("staging left behind: %v", left)
+	}
+	if err := VerifyInstalled(e.Dir, want); err != nil {
+		t.Errorf("VerifyInstalled: %v", err)
+	}
+}
+
+func TestInstallHashMismatchPublishesNothing(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	_, err := c.Install(context.Background(), key, hashOf(t, map[string]string{"a": "1"}), writeTree(map[string]string{"a": "2"}))
+	if err == nil || !strings.Contains(err.Error(), "lock file says") {
+		t.Fatalf("err = %v, want a hash mismatch", err)
+	}
+	dir, _ := c.EntryDir(key)
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("entry exists after a failed install")
+	}
+	if left := stagingLeft(t, c); len(left) != 0 {
+		t.Errorf("staging left behind: %v", left)
+	}
+}
+
+func TestInstallFillErrorPublishesNothing(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	boom := errors.New("boom")
+	_, err := c.Install(context.Background(), key, "", func(ctx context.Context, dir string) error {
+		os.WriteFile(filepath.Join(dir, "half"), []byte("x"), 0o644)
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	dir, _ := c.EntryDir(key)
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("entry exists after a failed fill")
+	}
+	if left := stagingLeft(t, c); len(left) != 0 {
+		t.Errorf("staging left behind: %v", left)
+	}
+}
+
+func TestReplacedBinaryIsDetectedAndRepaired(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	files := map[string]string{"argus-provider-cis": "good"}
+	want := hashOf(t, files)
+	e, err := c.Install(context.Background(), key, want, writeTree(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(e.Dir, "argus-provider-cis")
+	if err := os.WriteFile(bin, []byte("evil"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var mm *MismatchError
+	if err := VerifyInstalled(e.Dir, want); !errors.As(err, &mm) {
+		t.Fatalf("VerifyInstalled after replacing the binary: %v, want *MismatchError", err)
+	}
+	// A symlink swapped in for the binary is refused too, even if it points at good content.
+	good := filepath.Join(t.TempDir(), "good")
+	os.WriteFile(good, []byte("good"), 0o755)
+	os.Remove(bin)
+	if err := os.Symlink(good, bin); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyInstalled(e.Dir, want); err == nil {
+		t.Fatal("VerifyInstalled accepted a symlinked binary")
+	}
+	// Install repairs the entry by replacing it whole.
+	e2, err := c.Install(context.Background(), key, want, writeTree(files))
+	if err != nil || e2.Reused {
+		t.Fatalf("repair Install = %+v, %v", e2, err)
+	}
+	if err := VerifyInstalled(e.Dir, want); err != nil {
+		t.Errorf("after repair: %v", err)
+	}
+	if left := stagingLeft(t, c); len(left) != 0 {
+		t.Errorf("staging left behind: %v", left)
+	}
+}
+
+func TestInstallLocal(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	files := map[string]string{"argus-provider-x": "#!/bin/sh\necho\n"}
+	e, err := c.InstallLocal(context.Background(), writeTree(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := c.LocalDir(hashOf(t, files))
+	if e.Dir != want {
+		t.Errorf("Dir = %q, want %q", e.Dir, want)
+	}
+	e2, err := c.InstallLocal(context.Background(), writeTree(files))
+	if err != nil || !e2.Reused {
+		t.Errorf("second InstallLocal = %+v, %v; want reuse", e2, err)
+	}
+}
+
+func TestKeyRefusesPathTricks(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	for _, k := range []Key{
+		{Host: "..", Namespace: "a", Name: "b", Version: "1.0.0", Platform: "linux_amd64"},
+		{Host: "h", Namespace: "a/../../x", Name: "b", Version: "1.0.0", Platform: "linux_amd64"},
+		{Host: "h", Namespace: "a", Name: "b", Version: "../../1", Platform: "linux_amd64"},
+		{Host: "h", Namespace: "a", Name: "b", Version: "1.0.0", Platform: ""},
+		{Host: "h", Namespace: "a", Name: ".hidden", Version: "1.0.0", Platform: "linux_amd64"},
+		{Host: "h", Namespace: "a", Name: `b\c`, Version: "1.0.0", Platform: "linux_amd64"},
+	} {
+		if _, err := c.Install(context.Background(), k, "", writeTree(nil)); err == nil {
+			t.Errorf("Install(%+v) succeeded", k)
+		}
+	}
+	entries, _ := os.ReadDir(c.Dir)
+	if len(entries) != 0 {
+		t.Errorf("cache holds %d entries after refused keys", len(entries))
+	}
+}
+
+func TestDefaultDir(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	got, err := DefaultDir(env(map[string]string{EnvDir: "/x/cache", "XDG_CACHE_HOME": "/y"}))
+	if err != nil || got != "/x/cache" {
+		t.Errorf("with %s: %q, %v", EnvDir, got, err)
+	}
+	got, err = DefaultDir(env(map[string]string{"XDG_CACHE_HOME": "/y"}))
+	if err != nil || got != "/y/argus" {
+		t.Errorf("with XDG_CACHE_HOME: %q, %v", got, err)
+	}
+}
+
+// TestConcurrentProcesses runs several real processes (this test binary, re-executed) that
+// install the same entry into one cache at once: all must succeed and one intact entry remain.
+func TestConcurrentProcesses(t *testing.T) {
+	dir := t.TempDir()
+	const n = 4
+	cmds := make([]*exec.Cmd, n)
+	outs := make([]*strings.Builder, n)
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0])
+		cmds[i].Env = append(os.Environ(), "ARGUS_CACHE_HELPER="+dir)
+		outs[i] = &strings.Builder{}
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i, err, outs[i])
+		}
+	}
+	c := &Cache{Dir: dir}
+	e, _ := c.EntryDir(key)
+	if err := VerifyInstalled(e, hashOf(t, helperFiles)); err != nil {
+		t.Errorf("entry after concurrent installs: %v", err)
+	}
+	if left := stagingLeft(t, c); len(left) != 0 {
+		t.Errorf("staging left behind: %v", left)
+	}
+}
+
+var helperFiles = map[string]string{"argus-provider-cis": strings.Repeat("binary", 100000), "README": "r"}
+
+// TestMain turns the test binary into an installer process when TestConcurrentProcesses
+// re-executes it.
+func TestMain(m *testing.M) {
+	if dir := os.Getenv("ARGUS_CACHE_HELPER"); dir != "" {
+		os.Exit(helperInstall(dir))
+	}
+	os.Exit(m.Run())
+}
+
+func helperInstall(dir string) int {
+	c := &Cache{Dir: dir}
+	e, err := c.Install(context.Background(), key, "", writeTree(helperFiles))
+	if err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	if _, err := c.Install(context.Background(), key, e.H1, writeTree(helperFiles)); err != nil {
+		fmt.Println(err)
+		return 1
+	}
+	return 0
+}
+
+func TestWaitForLockUnderContext(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	dir, _ := c.EntryDir(key)
+	os.MkdirAll(filepath.Dir(dir), 0o755)
+	release, err := acquire(context.Background(), dir+".lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = c.Install(ctx, key, "", writeTree(nil))
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "another argus process") {
+		t.Fatalf("err = %v, want a cancelled wait naming the other process", err)
+	}
+}

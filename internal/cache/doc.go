@@ -1,0 +1,14 @@
+// Package cache is the provider store: a content-verified directory tree, shared by every
+// project and CI run on a machine, that holds installed providers at
+//
+//	<dir>/providers/<host>/<ns>/<name>/<version>/<os>_<arch>/   (registry providers)
+//	<dir>/providers/local/<hex of h1>/                          (local providers, keyed by hash)
+//
+// An entry is published only complete: it is built in a staging directory inside the cache,
+// hashed, and renamed into place, under a per-entry file lock so that concurrent processes
+// serialise. An existing entry is re-hashed and reused, never modified in place.
+//
+// The package does not know where bytes come from or whether they are trustworthy: the caller
+// (internal/install) downloads, checks signatures and extracts into the staging directory it is
+// handed, and says which h1 hash the entry must have.
+package cache
