@@ -1,0 +1,193 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/compliance-framework/argus/internal/assess"
+	"github.com/compliance-framework/argus/internal/builtin"
+	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/report"
+	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/runner"
+	"github.com/compliance-framework/argus/internal/schedule"
+	"github.com/compliance-framework/argus/internal/state"
+	"github.com/compliance-framework/argus/internal/version"
+)
+
+// selectFlags choose jobs; shared by assess and plan.
+type selectFlags struct {
+	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	All         bool          `help:"Run every job now, ignoring schedules (what CI usually wants)."`
+	Job         []string      `placeholder:"NAME" help:"Run only this job, whatever its schedule (repeatable)."`
+	Shard       string        `placeholder:"I/N" help:"Run only part I of N of the jobs, split by a stable hash of their names (for CI matrices and fleets)."`
+	StateDir    string        `placeholder:"DIR" help:"Where argus keeps what ran when (default: argus.state_dir, .argus in CI, else $XDG_STATE_HOME/argus/<config>)."`
+	LockTimeout time.Duration `default:"30s" help:"How long to wait for another argus run on the same state to finish before giving up with exit code 2."`
+}
+
+// AssessCmd is `argus assess`.
+type AssessCmd struct {
+	selectFlags
+	Parallel int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
+	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
+	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
+	FailOn   string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
+}
+
+// Help is shown under the command's usage line.
+func (c *AssessCmd) Help() string {
+	return `Runs each job that is due (never ran, changed, or its schedule came round) once, in
+parallel, and prints one line per result. Use --all in CI to run everything, --dry-run to
+see what would run. Exit codes: 0 pass, 1 a result failed --fail-on, 2 configuration or
+usage error, 3 a provider errored, 130/143 interrupted.`
+}
+
+func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
+	var out []report.Target
+	for _, f := range flags {
+		t, err := report.ParseTarget(f)
+		if err != nil {
+			return nil, fmt.Errorf("--report: %w", err)
+		}
+		out = append(out, t)
+	}
+	for _, r := range cfg.Reports {
+		out = append(out, report.Target{Format: r.Format, Path: r.Path})
+	}
+	return out, nil
+}
+
+func (c *AssessCmd) Run(ctx context.Context, a *app) error {
+	cfg, err := loadConfig(a, c.Config)
+	if err != nil {
+		return err
+	}
+	shard, err := schedule.ParseShard(c.Shard)
+	if err != nil {
+		return err
+	}
+	reports, err := parseReports(c.Report, cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openState(ctx, a, cfg, c.selectFlags, "argus assess")
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
+	if err != nil {
+		return err
+	}
+	if c.DryRun {
+		return printPlan(a, plan)
+	}
+
+	// Results go to stdout unless a report claims it; then the terminal view moves to stderr so
+	// that stdout stays one parseable document.
+	view := a.Stdout
+	for _, r := range reports {
+		if r.Path == "-" {
+			view = a.Stderr
+		}
+	}
+	term := &report.Terminal{W: view, Color: a.color}
+	due := plan.Due()
+	if len(due) == 0 {
+		fmt.Fprintln(view, noJobDue(plan))
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find argus's own executable to run built-in providers: %w", err)
+	}
+	exec := &assess.Executor{
+		Runner:   &runner.Runner{Logger: a.logger},
+		State:    store,
+		Resolver: resolver{self: self},
+		JobDone:  func(j result.Job) { _ = term.Job(j) },
+		Parallel: parallelism(c.Parallel, cfg),
+		Logger:   a.logger,
+	}
+	out, runErr := exec.Execute(ctx, cfg, due)
+	if out.Run == nil {
+		return runErr
+	}
+	if len(due) > 0 {
+		_ = term.Tally(out.Run)
+	}
+	opts := report.Options{ToolName: "argus", ToolVersion: version.Get().Version, Stdout: a.Stdout}
+	for _, r := range reports {
+		if err := report.WriteFile(r.Path, r.Format, out.Run, opts); err != nil {
+			runErr = errors.Join(runErr, fmt.Errorf("write %s report %q: %w", r.Format, r.Path, err))
+		}
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintf(a.Stderr, "argus: stopped: %d due job(s) did not run; they are due again on the next run\n", out.NotRun)
+		return ctx.Err()
+	}
+	if runErr != nil {
+		fmt.Fprintf(a.Stderr, "argus: error: %v\n", runErr)
+		return exitError{3}
+	}
+	switch out.Run.Verdict(result.FailOn(c.FailOn)) {
+	case result.VerdictGateFailed:
+		return exitError{1}
+	case result.VerdictIncomplete:
+		return exitError{3}
+	}
+	return nil
+}
+
+func noJobDue(plan assess.Plan) string {
+	if len(plan.Jobs) == 0 {
+		return "No job to run: the configuration selects none."
+	}
+	var next time.Time
+	for _, j := range plan.Jobs {
+		if !j.Next.IsZero() && (next.IsZero() || j.Next.Before(next)) {
+			next = j.Next
+		}
+	}
+	msg := fmt.Sprintf("No job is due (%d not due).", len(plan.Jobs))
+	if !next.IsZero() {
+		msg += " Next due at " + next.UTC().Format(time.RFC3339) + "."
+	}
+	return msg + " Use --all to run every job now."
+}
+
+func parallelism(flag int, cfg *config.Config) int {
+	switch {
+	case flag > 0:
+		return flag
+	case cfg.Argus.Parallel > 0:
+		return cfg.Argus.Parallel
+	}
+	return runtime.NumCPU()
+}
+
+func openState(ctx context.Context, a *app, cfg *config.Config, f selectFlags, what string) (*state.Store, error) {
+	dir, err := assess.StateDir(cfg, f.StateDir, a.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("choose state directory: %w", err)
+	}
+	a.logger.Debug("state", "dir", dir)
+	info := fmt.Sprintf("pid %d, %s, started %s", os.Getpid(), what, time.Now().UTC().Format(time.RFC3339))
+	return state.Open(ctx, dir, f.LockTimeout, info)
+}
+
+// resolver runs built-in providers by re-executing argus itself, so that they go through the
+// same runner (sanitised environment, timeout, output limits) as installed ones.
+type resolver struct{ self string }
+
+func (r resolver) Command(_ context.Context, provider string) (runner.Command, error) {
+	if _, ok := builtin.Lookup(provider); ok {
+		return runner.Command{Path: r.self, Args: []string{"__builtin", provider}}, nil
+	}
+	return runner.Command{}, fmt.Errorf("provider is not installed: run \"argus init\" (argus assess never downloads providers)")
+}

@@ -1,0 +1,202 @@
+package assess
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/runner"
+	"github.com/compliance-framework/argus/sdk"
+)
+
+// Runner runs one provider process.
+type Runner interface {
+	Run(ctx context.Context, t runner.Task) runner.Outcome
+}
+
+// StateRecorder persists when each job started and ended, so that the next invocation knows
+// what is due and a killed run is recognisable.
+type StateRecorder interface {
+	Started(name, specHash string, at time.Time) error
+	Finished(name string, at time.Time, status string) error
+}
+
+// Resolver turns a job's provider name into the command that runs it. It verifies installed
+// providers once per invocation, before their first job.
+type Resolver interface {
+	Command(ctx context.Context, provider string) (runner.Command, error)
+}
+
+var _ Runner = (*runner.Runner)(nil)
+
+// Executor runs due jobs.
+type Executor struct {
+	Runner   Runner        // required
+	State    StateRecorder // required
+	Resolver Resolver      // required
+	// JobDone, when set, is called with each finished job, one call at a time, as jobs finish.
+	JobDone  func(result.Job)
+	Parallel int // jobs at once; <= 0 means 1
+	Logger   *slog.Logger
+	Now      func() time.Time // default time.Now
+}
+
+// Outcome is what Execute did.
+type Outcome struct {
+	Run *result.Run
+	// NotRun counts due jobs that did not run to completion because ctx was cancelled.
+	NotRun int
+}
+
+// ProviderError is returned when a due job's provider cannot be run at all (not installed, or
+// its installed files no longer match the lock). Nothing has run when it is returned.
+type ProviderError struct {
+	Job, Provider string
+	Err           error
+}
+
+func (e *ProviderError) Error() string {
+	return fmt.Sprintf("job %q: provider %q: %v", e.Job, e.Provider, e.Err)
+}
+
+func (e *ProviderError) Unwrap() error { return e.Err }
+
+// Execute runs every due job once, at most Parallel at a time. A provider's failure is a result,
+// not an error: the error return is for problems that make the run itself untrustworthy
+// (an unresolvable provider before anything ran, or a state file that cannot be written).
+// When ctx is cancelled no further job starts, running providers are stopped, and what had
+// finished is returned.
+func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Outcome, error) {
+	now := e.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := e.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+
+	// Resolve every provider before running anything: a missing or tampered provider stops the
+	// whole invocation rather than leaving half the jobs run.
+	commands := make(map[string]runner.Command)
+	for _, p := range due {
+		if _, ok := commands[p.Job.Provider]; ok {
+			continue
+		}
+		c, err := e.Resolver.Command(ctx, p.Job.Provider)
+		if err != nil {
+			return Outcome{}, &ProviderError{Job: p.Job.Name, Provider: p.Job.Provider, Err: err}
+		}
+		commands[p.Job.Provider] = c
+	}
+
+	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path}
+	var (
+		mu       sync.Mutex // guards run.Jobs, notRun, stateErr and serialises JobDone
+		notRun   int
+		stateErr error
+	)
+	parallel := max(e.Parallel, 1)
+	g := new(errgroup.Group)
+	g.SetLimit(parallel)
+	for i, p := range due {
+		mu.Lock()
+		stop := stateErr != nil
+		mu.Unlock()
+		if ctx.Err() != nil || stop {
+			mu.Lock()
+			notRun += len(due) - i
+			mu.Unlock()
+			break
+		}
+		job := p.Job
+		g.Go(func() error {
+			if ctx.Err() != nil {
+				mu.Lock()
+				notRun++
+				mu.Unlock()
+				return nil
+			}
+			start := now().UTC()
+			if err := e.State.Started(job.Name, job.SpecHash(), start); err != nil {
+				mu.Lock()
+				stateErr = cmp.Or(stateErr, fmt.Errorf("record start of job %q: %w", job.Name, err))
+				notRun++
+				mu.Unlock()
+				return nil
+			}
+			out := e.Runner.Run(ctx, runner.Task{
+				Command:  commands[job.Provider],
+				Request:  request(run.ID, job, start),
+				Timeout:  job.Timeout,
+				EnvAllow: job.EnvAllow,
+			})
+			if out.Failure != nil && ctx.Err() != nil {
+				// Stopped by the interrupt, not a finding about the subject: leave the job
+				// unfinished in the state file so that the next invocation runs it again.
+				logger.Info("job interrupted", "job", job.Name)
+				mu.Lock()
+				notRun++
+				mu.Unlock()
+				return nil
+			}
+			rj := jobResult(job, out)
+			err := e.State.Finished(job.Name, rj.End, string(rj.Status()))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				stateErr = cmp.Or(stateErr, fmt.Errorf("record end of job %q: %w", job.Name, err))
+			}
+			run.Jobs = append(run.Jobs, rj)
+			if e.JobDone != nil {
+				e.JobDone(rj)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // workers report through run, notRun and stateErr, never through the group
+	run.Ended = now().UTC()
+	slices.SortFunc(run.Jobs, func(a, b result.Job) int { return cmp.Compare(a.Name, b.Name) })
+	return Outcome{Run: run, NotRun: notRun}, stateErr
+}
+
+func request(runID string, job *config.Job, start time.Time) sdk.Request {
+	return sdk.Request{
+		Protocol: sdk.ProtocolVersion,
+		RunID:    runID,
+		Job:      sdk.Job{Name: job.Name, Labels: job.Labels},
+		Subject:  sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
+		Config:   job.Config,
+		Deadline: start.Add(job.Timeout),
+	}
+}
+
+func jobResult(job *config.Job, out runner.Outcome) result.Job {
+	rj := result.Job{
+		Name:     job.Name,
+		Provider: job.Provider,
+		Labels:   job.Labels,
+		Subject:  sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
+		Location: result.Location{
+			File:   job.Range.Filename,
+			Line:   job.Range.Start.Line,
+			Column: job.Range.Start.Column,
+		},
+		Start:   out.Start.UTC(),
+		End:     out.End.UTC(),
+		Results: out.Results,
+	}
+	if out.Failure != nil {
+		rj.Stderr = out.Stderr
+	}
+	return rj
+}

@@ -1,0 +1,36 @@
+// Command argus runs compliance assessments in CI and cron. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/compliance-framework/argus/cmd"
+)
+
+func main() {
+	os.Exit(run())
+}
+
+// run is main without os.Exit, so that the end-to-end tests can run argus in-process.
+func run() int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case s := <-sigs:
+			// Stop listening so that a second signal has its default effect: a user pressing
+			// ^C twice gets out at once, without the clean flush.
+			signal.Stop(sigs)
+			cancel(&cmd.SignalError{Signal: s})
+		case <-done:
+		}
+	}()
+	return cmd.Main(ctx, os.Args[1:], cmd.IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+}
