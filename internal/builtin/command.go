@@ -138,9 +138,9 @@ func (p commandProvider) check(ctx context.Context, c commandChecks, v *verdict,
 		// exec.ErrDot (found only in the working directory) is refused like a missing command:
 		// the working directory is a temp dir, and running what happens to be in it is not intended.
 		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, exec.ErrDot) || errors.Is(err, os.ErrNotExist) {
-			v.error("command %q was not found on PATH (%s): install it, or give its absolute path in command[0]", c.argv[0], os.Getenv("PATH"))
+			v.unchecked("command %q was not found on PATH (%s): install it, or give its absolute path in command[0]", c.argv[0], os.Getenv("PATH"))
 		} else {
-			v.error("command %q cannot be run: %v", c.argv[0], err)
+			v.unchecked("command %q cannot be run: %v", c.argv[0], err)
 		}
 		return
 	}
@@ -163,12 +163,12 @@ func (p commandProvider) check(ctx context.Context, c commandChecks, v *verdict,
 	var exitErr *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		v.error("command did not finish before the job's deadline (%v): raise the job's timeout or make the command faster", context.Cause(ctx))
+		v.unchecked("command did not finish before the job's deadline (%v): raise the job's timeout or make the command faster", context.Cause(ctx))
 		return
 	case runErr == nil:
 	case errors.As(runErr, &exitErr):
 	default:
-		v.error("run %s: %v", path, runErr)
+		v.unchecked("run %s: %v", path, runErr)
 		return
 	}
 	state := cmd.ProcessState

@@ -193,14 +193,16 @@ func (p httpProvider) handle(ctx context.Context, req sdk.Request) (sdk.Response
 }
 
 func (p httpProvider) check(ctx context.Context, c httpChecks, v *verdict, ev map[string]any) {
+	limit := "the job's deadline"
 	if _, ok := ctx.Deadline(); !ok {
+		limit = fmt.Sprintf("the provider's %v timeout", p.timeout)
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, p.timeout)
 		defer cancel()
 	}
 	httpReq, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
 	if err != nil {
-		v.error("build request for %q: %v", c.url, err)
+		v.unchecked("build request for %q: %v", c.url, err)
 		return
 	}
 	resp, err := p.client.Do(httpReq)
@@ -213,9 +215,9 @@ func (p httpProvider) check(ctx context.Context, c httpChecks, v *verdict, ev ma
 			}
 			v.fail("the server's TLS certificate does not verify: %v", verr.Err)
 		case ctx.Err() != nil:
-			v.error("no response from %s before the job's deadline: raise the job's timeout or check the server", c.url)
+			v.unchecked("no response from %s before %s: raise the job's timeout or check the server", c.url, limit)
 		default:
-			v.error("GET %s: %v", c.url, err)
+			v.unchecked("GET %s: %v", c.url, err)
 		}
 		return
 	}
@@ -278,7 +280,7 @@ func (p httpProvider) check(ctx context.Context, c httpChecks, v *verdict, ev ma
 	}
 	if len(resp.TLS.PeerCertificates) == 0 {
 		if c.certMinDays != nil {
-			v.error("the server sent no certificate")
+			v.unchecked("the server sent no certificate")
 		}
 		return
 	}

@@ -165,5 +165,5 @@ func TestHTTPDeadline(t *testing.T) {
 func TestHTTPTimeout(t *testing.T) {
 	f := newHTTPFixture(t)
 	res := runOne(t, t.Context(), NewHTTP(&HTTPOptions{Timeout: 100 * time.Millisecond}), request(t, map[string]any{"url": f.plain.URL + "/hang"}, nil))
-	check{status: sdk.StatusError, reason: []string{"before the job's deadline"}}.verify(t, res)
+	check{status: sdk.StatusError, reason: []string{"before the provider's 100ms timeout"}}.verify(t, res)
 }
