@@ -120,10 +120,14 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 		}
 		job := p.Job
 		g.Go(func() error {
-			if ctx.Err() != nil {
-				mu.Lock()
+			// Checked again here: g.Go may have waited for a free slot since the loop looked.
+			mu.Lock()
+			stop := ctx.Err() != nil || stateErr != nil
+			if stop {
 				notRun++
-				mu.Unlock()
+			}
+			mu.Unlock()
+			if stop {
 				return nil
 			}
 			start := now().UTC()
