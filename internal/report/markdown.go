@@ -1,0 +1,147 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/sdk"
+)
+
+// markdownCellLimit caps a table cell: a PR comment with a 100 KiB reason in it is unreadable,
+// and the JSON report has the whole text.
+const markdownCellLimit = 500
+
+func writeMarkdown(w io.Writer, run *result.Run, opts Options) error {
+	_, err := io.WriteString(w, markdown(run, opts, 0))
+	return err
+}
+
+// markdown renders the summary table. With limit > 0 the document is at most limit bytes:
+// rows are left out from the end (passes go first, failures are kept) and a note says so and
+// where the full report is.
+func markdown(run *result.Run, opts Options, limit int) string {
+	t := run.Tally()
+	var head strings.Builder
+	fmt.Fprintf(&head, "## %s: %s\n\n", opts.toolName(), tallyText(t))
+	fmt.Fprintf(&head, "%s in %s", plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
+	if run.ID != "" {
+		fmt.Fprintf(&head, " · run `%s`", mdCode(run.ID))
+	}
+	if run.Config != "" {
+		fmt.Fprintf(&head, " · config `%s`", mdCode(run.Config))
+	}
+	head.WriteString("\n\n")
+
+	rows := flatten(run)
+	if len(rows) == 0 {
+		head.WriteString("No job was due: nothing ran.\n")
+		return fitNote(head.String(), limit)
+	}
+	// Failures first; within a status, job then title order (flatten's) is kept.
+	slices.SortStableFunc(rows, func(a, b jobResult) int {
+		return statusRank(a.Result.Status) - statusRank(b.Result.Status)
+	})
+	head.WriteString("| Status | Job | Check | Reason |\n| --- | --- | --- | --- |\n")
+	var lines []string
+	for _, jr := range rows {
+		lines = append(lines, fmt.Sprintf("| %s | %s | %s | %s |\n",
+			statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(jr.Result.Reason)))
+	}
+
+	doc := head.String() + strings.Join(lines, "")
+	if limit <= 0 || len(doc) <= limit {
+		return doc
+	}
+	where := opts.FullReport
+	if where == "" {
+		where = "the reports argus wrote (--report)"
+	}
+	var b strings.Builder
+	b.WriteString(head.String())
+	shown := 0
+	for _, l := range lines {
+		note := cutNote(shown+1, len(lines), where)
+		if b.Len()+len(l)+len(note) > limit {
+			break
+		}
+		b.WriteString(l)
+		shown++
+	}
+	b.WriteString(cutNote(shown, len(lines), where))
+	return fitNote(b.String(), limit)
+}
+
+func cutNote(shown, total int, where string) string {
+	return fmt.Sprintf("\n> [!NOTE]\n> This summary was cut to stay under GitHub's size limit: it shows %d of %d results. The full report is in %s.\n",
+		shown, total, mdCell(where))
+}
+
+// fitNote makes sure even a degenerate limit (smaller than the heading) is honoured.
+func fitNote(s string, limit int) string {
+	if limit > 0 && len(s) > limit {
+		return strings.ToValidUTF8(s[:limit], "")
+	}
+	return s
+}
+
+func statusBadge(s sdk.Status) string {
+	switch s {
+	case sdk.StatusPass:
+		return "✅ pass"
+	case sdk.StatusFail:
+		return "❌ fail"
+	case sdk.StatusError:
+		return "⚠️ error"
+	case sdk.StatusSkip:
+		return "⏭️ skip"
+	}
+	return mdCell(string(s))
+}
+
+// mdCell makes s safe in one GitHub-flavoured Markdown table cell: backslashes and pipes are
+// escaped (an unescaped pipe starts a new cell), HTML is neutralised, and line breaks become
+// <br> (a raw newline would end the row).
+func mdCell(s string) string {
+	s = truncateRunes(strings.TrimSpace(s), markdownCellLimit)
+	r := strings.NewReplacer(
+		`\`, `\\`,
+		"|", `\|`,
+		"&", "&amp;",
+		"<", "&lt;",
+		">", "&gt;",
+		"\r\n", "<br>",
+		"\n", "<br>",
+		"\r", "<br>",
+	)
+	return r.Replace(s)
+}
+
+func tallyText(t result.Tally) string {
+	return fmt.Sprintf("%s: %d pass, %d fail, %d error, %d skip", plural(t.Total(), "result"), t.Pass, t.Fail, t.Error, t.Skip)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// durationText renders a run's duration for people: "1.2s", "340ms".
+func durationText(start, end time.Time) string {
+	if start.IsZero() || end.IsZero() || end.Before(start) {
+		return "0s"
+	}
+	d := end.Sub(start)
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
+}

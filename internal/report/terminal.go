@@ -1,0 +1,125 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/fatih/color"
+
+	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/sdk"
+)
+
+// terminalReasonLines is how much of an error's reason the terminal shows; the reports have
+// the rest.
+const terminalReasonLines = 5
+
+// Terminal is the human view of a run on a terminal: one line per result as each job finishes,
+// then a tally.
+type Terminal struct {
+	W io.Writer // required
+	// Color turns on ANSI colours. The caller decides (NO_COLOR, TTY, --color); the package
+	// never looks at the environment or fatih/color's global switch.
+	Color bool
+	// Secrets are replaced by "***" in everything printed.
+	Secrets []string
+}
+
+func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
+	c := color.New(attrs...)
+	if t.Color {
+		c.EnableColor()
+	} else {
+		c.DisableColor()
+	}
+	return c
+}
+
+func (t *Terminal) badge(s sdk.Status) string {
+	switch s {
+	case sdk.StatusPass:
+		return t.paint(color.FgGreen).Sprint("PASS ")
+	case sdk.StatusFail:
+		return t.paint(color.FgRed, color.Bold).Sprint("FAIL ")
+	case sdk.StatusError:
+		return t.paint(color.FgYellow, color.Bold).Sprint("ERROR")
+	case sdk.StatusSkip:
+		return t.paint(color.Faint).Sprint("SKIP ")
+	}
+	return fmt.Sprintf("%-5s", strings.ToUpper(string(s)))
+}
+
+// Job prints one line per result of j, e.g.
+//
+//	PASS   etc-passwd-perms  /etc/passwd has mode 0644
+//	FAIL   ssh-root-login  PermitRootLogin is off — PermitRootLogin is yes
+//
+// An error also shows the first lines of its reason, indented.
+func (t *Terminal) Job(j result.Job) error {
+	run := normalize(&result.Run{Jobs: []result.Job{j}}, t.Secrets)
+	nj := run.Jobs[0]
+	var b strings.Builder
+	for _, r := range nj.Results {
+		fmt.Fprintf(&b, "%s  %s  %s", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title))
+		reason := strings.TrimSpace(r.Reason)
+		switch {
+		case reason == "":
+		case r.Status == sdk.StatusError:
+			b.WriteString("\n")
+			for l := range strings.SplitSeq(firstLines(reason, terminalReasonLines), "\n") {
+				fmt.Fprintf(&b, "       %s\n", t.paint(color.Faint).Sprint(noControls(l)))
+			}
+			continue
+		case r.Status != sdk.StatusPass:
+			fmt.Fprintf(&b, " — %s", oneLine(firstLines(reason, 1)))
+		}
+		b.WriteString("\n")
+	}
+	if _, err := io.WriteString(t.W, b.String()); err != nil {
+		return fmt.Errorf("print results of job %q: %w", j.Name, err)
+	}
+	return nil
+}
+
+// Tally prints the closing line: "12 results: 9 pass, 2 fail, 1 error, 0 skip (5 jobs in
+// 1.2s)", or says plainly that no job was due.
+func (t *Terminal) Tally(run *result.Run) error {
+	var line string
+	if len(run.Jobs) == 0 {
+		line = "No job was due: nothing ran.\n"
+	} else {
+		tally := run.Tally()
+		c := t.paint(color.FgGreen, color.Bold)
+		switch {
+		case tally.Fail > 0:
+			c = t.paint(color.FgRed, color.Bold)
+		case tally.Error > 0:
+			c = t.paint(color.FgYellow, color.Bold)
+		}
+		line = fmt.Sprintf("%s (%s in %s)\n", c.Sprint(tallyText(tally)), plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
+	}
+	if _, err := io.WriteString(t.W, line); err != nil {
+		return fmt.Errorf("print tally: %w", err)
+	}
+	return nil
+}
+
+// oneLine folds line breaks so one result stays on one terminal line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(noControls(s)), " ")
+}
+
+// noControls drops control characters other than newline and tab, so that provider text
+// cannot move the cursor, retitle the window or fake colours on the user's terminal.
+func noControls(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return -1
+		}
+		return r
+	}, s)
+}
