@@ -21,8 +21,8 @@ func writeMarkdown(w io.Writer, run *result.Run, opts Options) error {
 }
 
 // markdown renders the summary table. With limit > 0 the document is at most limit bytes:
-// rows are left out from the end (passes go first, failures are kept) and a note says so and
-// where the full report is.
+// rows are left out from the end (passes are dropped first, failures last) and a note says
+// so and where the full report is.
 func markdown(run *result.Run, opts Options, limit int) string {
 	t := run.Tally()
 	var head strings.Builder

@@ -95,7 +95,7 @@ func TestSecretsNeverRendered(t *testing.T) {
 			if bytes.Contains(got, []byte(testSecret)) {
 				t.Errorf("%s report contains the secret", format)
 			}
-			if !bytes.Contains(got, []byte("***")) && format != "sarif" && format != "oscal" {
+			if !bytes.Contains(got, []byte("***")) {
 				t.Errorf("%s report does not show where the secret was redacted", format)
 			}
 		})
@@ -118,7 +118,7 @@ func schema(t *testing.T, file string) *jsonschema.Schema {
 	c.AssertFormat()
 	// The OSCAL patterns (\p{L}, \p{N}, \S) all compile with Go's regexp, the library's
 	// default engine; a pattern that did not would fail here.
-	sch, err := c.Compile(filepath.Join("..", "..", "testdata", "schemas", file))
+	sch, err := c.Compile(file)
 	if err != nil {
 		t.Fatalf("compile schema %s: %v", file, err)
 	}
@@ -133,9 +133,11 @@ func validate(sch *jsonschema.Schema, doc []byte) error {
 	return sch.Validate(inst)
 }
 
-const (
-	oscalSchema = "oscal_complete_schema-1-1-3.json"
-	sarifSchema = "sarif-schema-2.1.0.json"
+var (
+	oscalSchema = filepath.Join("..", "..", "testdata", "schemas", "oscal_complete_schema-1-1-3.json")
+	sarifSchema = filepath.Join("..", "..", "testdata", "schemas", "sarif-schema-2.1.0.json")
+	// argus's own JSON report documents itself with a schema kept beside its golden file.
+	jsonSchema = filepath.Join("testdata", "argus-report-v1.schema.json")
 )
 
 func TestSchemaValid(t *testing.T) {
@@ -144,6 +146,7 @@ func TestSchemaValid(t *testing.T) {
 	}{
 		{"oscal", oscalSchema},
 		{"sarif", sarifSchema},
+		{"json", jsonSchema},
 	} {
 		sch := schema(t, tc.schema)
 		for name, run := range map[string]func() *result.Run{"fixture": fixtureRun, "empty": emptyRun} {
@@ -159,29 +162,46 @@ func TestSchemaValid(t *testing.T) {
 // TestSchemaCatches makes sure the validation above can fail: each mutation breaks a rule the
 // renderer has to respect, and the schema must reject it.
 func TestSchemaCatches(t *testing.T) {
-	oscal := schema(t, oscalSchema)
-	doc := string(render(t, "oscal", fixtureRun(), testOptions()))
+	schemas := map[string]*jsonschema.Schema{"oscal": schema(t, oscalSchema), "sarif": schema(t, sarifSchema), "json": schema(t, jsonSchema)}
+	docs := map[string]string{}
+	for f := range schemas {
+		docs[f] = string(render(t, f, fixtureRun(), testOptions()))
+	}
 	for name, mutate := range map[string]func(string) string{
-		"CIS id as control-id": func(s string) string {
+		"json: unknown status": func(s string) string {
+			return strings.Replace(s, `"status": "error"`, `"status": "broken"`, 1)
+		},
+		"json: unknown field": func(s string) string {
+			return strings.Replace(s, `"version": 1,`, `"version": 1, "extra": true,`, 1)
+		},
+		"sarif: unknown level": func(s string) string {
+			return strings.Replace(s, `"level": "warning"`, `"level": "fatal"`, 1)
+		},
+		"sarif: line 0": func(s string) string {
+			return strings.Replace(s, `"startLine": 30`, `"startLine": 0`, 1)
+		},
+		"oscal: CIS id as control-id": func(s string) string {
 			return strings.Replace(s, `"control-id": "ac-17"`, `"control-id": "3.3.1"`, 1)
 		},
-		"timestamp without zone": func(s string) string {
+		"oscal: timestamp without zone": func(s string) string {
 			return strings.Replace(s, `"2026-11-24T20:00:01.5Z"`, `"2026-11-24T20:00:01.5"`, 1)
 		},
-		"empty array": func(s string) string {
+		"oscal: empty array": func(s string) string {
 			return strings.Replace(s, `"methods": [`, `"links": [], "methods": [`, 1)
 		},
-		"UUID version 7": func(s string) string {
+		"oscal: UUID version 7": func(s string) string {
 			i := strings.Index(s, `"uuid": "`) + len(`"uuid": "`) + 14
 			return s[:i] + "7" + s[i+1:]
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
+			format, _, _ := strings.Cut(name, ":")
+			doc := docs[format]
 			mutated := mutate(doc)
 			if mutated == doc {
 				t.Fatal("mutation did not apply: the golden output changed shape")
 			}
-			if err := validate(oscal, []byte(mutated)); err == nil {
+			if err := validate(schemas[format], []byte(mutated)); err == nil {
 				t.Error("schema accepted the mutated document")
 			}
 		})
