@@ -1,0 +1,319 @@
+package outbox
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compliance-framework/argus/internal/atomicfile"
+	"github.com/google/uuid"
+	"golang.org/x/sync/errgroup"
+)
+
+// KindEvidence is the kind of an item holding one controlplane.Evidence.
+const KindEvidence = "evidence"
+
+// Item is one undelivered result.
+type Item struct {
+	// ID is the item's run-scoped UUID: its file name and the Idempotency-Key it is sent with.
+	ID      string          `json:"id"`
+	Created time.Time       `json:"created"`
+	Kind    string          `json:"kind"`
+	Payload json.RawMessage `json:"payload"`
+
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	// Permanent is set when the control plane rejected the item for good: Deliver skips it
+	// unless forced.
+	Permanent bool `json:"permanent"`
+}
+
+// Sender delivers one item. An error with a `Permanent() bool` method returning true marks the
+// item permanent; any other error leaves it for the next attempt.
+type Sender interface {
+	Send(ctx context.Context, item Item) error
+}
+
+// SenderFunc adapts a function to Sender.
+type SenderFunc func(ctx context.Context, item Item) error
+
+// Send calls f.
+func (f SenderFunc) Send(ctx context.Context, item Item) error { return f(ctx, item) }
+
+// DefaultConcurrency is how many items Deliver sends at once by default.
+const DefaultConcurrency = 4
+
+// Outbox is a directory of items. Methods are safe for concurrent use within one process;
+// across processes, hold the state lock.
+type Outbox struct {
+	dir string
+	now func() time.Time
+}
+
+// Open returns the outbox in dir, creating the directory if needed.
+func Open(dir string) (*Outbox, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create outbox directory %q: %w", dir, err)
+	}
+	return &Outbox{dir: dir, now: time.Now}, nil
+}
+
+// Dir is the outbox directory.
+func (o *Outbox) Dir() string { return o.dir }
+
+func (o *Outbox) path(id string) string { return filepath.Join(o.dir, id+".json") }
+
+// Put stores item durably. ID defaults to a new UUID and Created to now; Kind and Payload are
+// required. It returns the item as stored.
+func (o *Outbox) Put(item Item) (Item, error) {
+	if item.ID == "" {
+		item.ID = uuid.NewString()
+	}
+	if err := uuid.Validate(item.ID); err != nil {
+		return Item{}, fmt.Errorf("put outbox item: id %q is not a UUID: %w", item.ID, err)
+	}
+	if item.Kind == "" || len(item.Payload) == 0 || !json.Valid(item.Payload) {
+		return Item{}, fmt.Errorf("put outbox item %s: kind and a JSON payload are required", item.ID)
+	}
+	if item.Created.IsZero() {
+		item.Created = o.now()
+	}
+	item.Created = item.Created.UTC()
+	if err := o.write(item); err != nil {
+		return Item{}, err
+	}
+	return item, nil
+}
+
+func (o *Outbox) write(item Item) error {
+	data, err := json.Marshal(item) // compact: indenting would reformat the payload
+	if err != nil {
+		return fmt.Errorf("encode outbox item %s: %w", item.ID, err)
+	}
+	if err := atomicfile.WriteFile(o.path(item.ID), append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write outbox item %s: %w", item.ID, err)
+	}
+	return nil
+}
+
+// CorruptError is an item file that cannot be read as an item. It is reported, never deleted:
+// it may be the only copy of a result. `argus outbox drop ID` removes it once inspected.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("outbox item %q is corrupt (inspect it, then drop it with \"argus outbox drop\"): %v", e.Path, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// List returns every item, oldest first (by Created, then ID), and the corrupt files found
+// (as *CorruptError, joined). Temporary files left by an interrupted write are removed: the
+// rename never happened, so they were never items.
+func (o *Outbox) List() ([]Item, error) {
+	entries, err := os.ReadDir(o.dir)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox directory %q: %w", o.dir, err)
+	}
+	var items []Item
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") {
+			// atomicfile's temporary: a write interrupted before its rename.
+			_ = os.Remove(filepath.Join(o.dir, name))
+			continue
+		}
+		id, ok := strings.CutSuffix(name, ".json")
+		if !ok {
+			continue
+		}
+		item, err := readItem(filepath.Join(o.dir, name))
+		if err == nil && item.ID != id {
+			err = fmt.Errorf("id %q does not match the file name", item.ID)
+		}
+		if err != nil {
+			errs = append(errs, &CorruptError{Path: filepath.Join(o.dir, name), Err: err})
+			continue
+		}
+		items = append(items, item)
+	}
+	slices.SortFunc(items, func(a, b Item) int {
+		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
+	})
+	return items, errors.Join(errs...)
+}
+
+func readItem(path string) (Item, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Item{}, err
+	}
+	var item Item
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&item); err != nil {
+		return Item{}, fmt.Errorf("decode: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return Item{}, errors.New("trailing data after the item")
+	}
+	if item.ID == "" || item.Kind == "" || len(item.Payload) == 0 {
+		return Item{}, errors.New("id, kind or payload missing")
+	}
+	return item, nil
+}
+
+// Drop removes the items with the given IDs (corrupt files included). Unknown IDs are an error
+// naming them; the known ones are still removed.
+func (o *Outbox) Drop(ids ...string) error {
+	var missing []string
+	for _, id := range ids {
+		if uuid.Validate(id) != nil {
+			missing = append(missing, id)
+			continue
+		}
+		if err := os.Remove(o.path(id)); errors.Is(err, os.ErrNotExist) {
+			missing = append(missing, id)
+		} else if err != nil {
+			return fmt.Errorf("drop outbox item %s: %w", id, err)
+		}
+	}
+	if err := atomicfile.SyncDir(o.dir); err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("drop: no outbox item %s (see \"argus outbox list\")", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// DropAll removes every item, corrupt ones included, and returns how many files it removed.
+func (o *Outbox) DropAll() (int, error) {
+	entries, err := os.ReadDir(o.dir)
+	if err != nil {
+		return 0, fmt.Errorf("read outbox directory %q: %w", o.dir, err)
+	}
+	n := 0
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".json") && !strings.Contains(e.Name(), ".tmp-") {
+			continue
+		}
+		if err := os.Remove(filepath.Join(o.dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return n, fmt.Errorf("drop outbox item %q: %w", e.Name(), err)
+		}
+		if strings.HasSuffix(e.Name(), ".json") {
+			n++
+		}
+	}
+	return n, atomicfile.SyncDir(o.dir)
+}
+
+// DeliverOptions tune Deliver; nil means defaults.
+type DeliverOptions struct {
+	// Concurrency is how many items are sent at once; DefaultConcurrency when zero.
+	Concurrency int
+	// Force retries items marked permanent too (`argus outbox flush --force`).
+	Force bool
+}
+
+// Report is what Deliver did.
+type Report struct {
+	Delivered int
+	// Failed are the items that are still in the outbox after this delivery, with the error
+	// recorded in them; Skipped were permanent and not tried.
+	Failed  []Item
+	Skipped []Item
+}
+
+// Pending is how many items are still waiting after the delivery.
+func (r Report) Pending() int { return len(r.Failed) + len(r.Skipped) }
+
+// Deliver sends every item, oldest first, with bounded concurrency. An item is removed after
+// its Sender returns nil; otherwise its attempts, error and time are recorded in its file. It
+// stops starting new items when ctx is done. The error reports corrupt files and failures to
+// update the outbox itself, not delivery failures (those are in the Report).
+func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (Report, error) {
+	var opt DeliverOptions
+	if opts != nil {
+		opt = *opts
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = DefaultConcurrency
+	}
+	items, listErr := o.List()
+	var (
+		mu   sync.Mutex
+		rep  Report
+		errs []error
+	)
+	if listErr != nil {
+		errs = append(errs, listErr)
+	}
+	g := new(errgroup.Group) // not WithContext: one item's failure must not stop the others
+	g.SetLimit(opt.Concurrency)
+	for _, item := range items {
+		if item.Permanent && !opt.Force {
+			rep.Skipped = append(rep.Skipped, item)
+			continue
+		}
+		if ctx.Err() != nil {
+			mu.Lock()
+			rep.Failed = append(rep.Failed, item)
+			mu.Unlock()
+			continue
+		}
+		g.Go(func() error {
+			sendErr := s.Send(ctx, item)
+			if sendErr == nil {
+				if err := os.Remove(o.path(item.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("remove delivered outbox item %s (it will be sent again): %w", item.ID, err))
+					mu.Unlock()
+				}
+				mu.Lock()
+				rep.Delivered++
+				mu.Unlock()
+				return nil
+			}
+			item.Attempts++
+			item.LastError = sendErr.Error()
+			item.LastAttempt = o.now().UTC()
+			var p interface{ Permanent() bool }
+			item.Permanent = errors.As(sendErr, &p) && p.Permanent()
+			werr := o.write(item)
+			mu.Lock()
+			rep.Failed = append(rep.Failed, item)
+			if werr != nil {
+				errs = append(errs, werr)
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if rep.Delivered > 0 {
+		if err := atomicfile.SyncDir(o.dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	slices.SortFunc(rep.Failed, func(a, b Item) int {
+		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
+	})
+	return rep, errors.Join(errs...)
+}
