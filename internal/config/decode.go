@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math/big"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
@@ -138,6 +140,10 @@ func (l *loader) errorf(subject hcl.Range, summary, format string, args ...any) 
 }
 
 func (l *loader) decodeFile(f *hcl.File) {
+	if !l.checkNumberLiterals(f) {
+		// Evaluating such a number could take minutes (see checkNumberLiterals).
+		return
+	}
 	content, diags := f.Body.Content(fileSchema)
 	l.diags = append(l.diags, diags...)
 	for _, b := range content.Blocks {
@@ -668,6 +674,9 @@ func (l *loader) eval(attr *hcl.Attribute, ctx *hcl.EvalContext, want cty.Type) 
 	if diags.HasErrors() || v.IsNull() {
 		return cty.NilVal, false
 	}
+	if !l.checkNumbers(attr, v) {
+		return cty.NilVal, false
+	}
 	if want != cty.DynamicPseudoType {
 		cv, err := convert.Convert(v, want)
 		if err != nil {
@@ -742,4 +751,105 @@ func (l *loader) strList(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, b
 // pos is where r starts, as file:line:col.
 func pos(r hcl.Range) string {
 	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+}
+
+// maxBinaryExponent bounds the numbers of a configuration to about the range of a float64
+// (±1.8e308), which is all a provider decoding JSON can represent anyway. Without a bound,
+// 1e9999999 is a valid HCL number whose conversion to a string or to JSON writes out ten
+// million digits.
+const maxBinaryExponent = 1100
+
+func numberInRange(v cty.Value) bool {
+	bf := v.AsBigFloat()
+	if bf.IsInf() {
+		return false
+	}
+	if bf.Sign() == 0 {
+		return true
+	}
+	e := bf.MantExp(nil)
+	return e < maxBinaryExponent && e > -maxBinaryExponent
+}
+
+const numberRangeAdvice = "Numbers must lie within the range of a 64-bit float (about ±1.8e308, and not closer to zero than 1e-308). Write a smaller number, or a string."
+
+// checkNumberLiterals reports number literals out of range before anything is evaluated:
+// a template such as "${1e9999999}" turns its number into a string during evaluation, where
+// checkNumbers would see it too late.
+func (l *loader) checkNumberLiterals(f *hcl.File) bool {
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		return true
+	}
+	good := true
+	_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+		lit, ok := n.(*hclsyntax.LiteralValueExpr)
+		if ok && lit.Val.Type() == cty.Number && lit.Val.IsKnown() && !lit.Val.IsNull() && !numberInRange(lit.Val) {
+			l.errorf(lit.SrcRange, "Number out of range", "%s", numberRangeAdvice)
+			good = false
+		}
+		return nil
+	})
+	return good
+}
+
+// checkNumbers reports the numbers of v that are out of range, such as the result of
+// multiplying large literals.
+func (l *loader) checkNumbers(attr *hcl.Attribute, v cty.Value) bool {
+	good := true
+	_ = cty.Walk(v, func(path cty.Path, e cty.Value) (bool, error) {
+		if good && e.Type() == cty.Number && e.IsKnown() && !e.IsNull() && !numberInRange(e) {
+			l.errorf(exprAt(attr.Expr, path).Range(), "Number out of range", "The value of %s holds a number out of range. %s", attr.Name, numberRangeAdvice)
+			good = false
+		}
+		return good, nil
+	})
+	return good
+}
+
+// exprAt finds the sub-expression of expr that produced the value at path, so a diagnostic
+// about one element of an object or tuple points at that element. It returns the innermost
+// expression it can follow, expr itself at worst.
+func exprAt(expr hcl.Expression, path cty.Path) hcl.Expression {
+	for _, step := range path {
+		var key cty.Value
+		switch s := step.(type) {
+		case cty.GetAttrStep:
+			key = cty.StringVal(s.Name)
+		case cty.IndexStep:
+			key = s.Key
+		default:
+			return expr
+		}
+		next := childExpr(expr, key)
+		if next == nil {
+			return expr
+		}
+		expr = next
+	}
+	return expr
+}
+
+func childExpr(expr hcl.Expression, key cty.Value) hcl.Expression {
+	switch e := expr.(type) {
+	case *hclsyntax.ObjectConsExpr:
+		if key.Type() != cty.String {
+			return nil
+		}
+		for _, item := range e.Items {
+			k, diags := item.KeyExpr.Value(nil)
+			if !diags.HasErrors() && k.Type() == cty.String && k.IsKnown() && !k.IsNull() && k.AsString() == key.AsString() {
+				return item.ValueExpr
+			}
+		}
+	case *hclsyntax.TupleConsExpr:
+		if key.Type() != cty.Number {
+			return nil
+		}
+		i, acc := key.AsBigFloat().Int64()
+		if acc == big.Exact && i >= 0 && i < int64(len(e.Exprs)) {
+			return e.Exprs[i]
+		}
+	}
+	return nil
 }
