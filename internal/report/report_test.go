@@ -16,6 +16,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/sdk"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -499,5 +500,36 @@ func TestParseTarget(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("ParseTarget(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// TestHostileInputStaysValid feeds the schema-bound formats the text providers and configs
+// can produce at their worst; the documents must stay valid.
+func TestHostileInputStaysValid(t *testing.T) {
+	run := fixtureRun()
+	run.ID = ""
+	run.Config = " dir with space/ä.hcl "
+	run.Jobs = append(run.Jobs, result.Job{
+		Name:     " 1 job\nwith: odd,name ",
+		Provider: "\t",
+		Labels:   map[string]string{"control": " , AC-6 ,3.3.1,ac 6,\n", "multi\nline": " value \n"},
+		Subject:  sdk.Subject{Type: "two words", Identifier: "\n host\n"},
+		Location: result.Location{File: "../outside/x.hcl", Line: -3, Column: -1},
+		Results: []sdk.Result{
+			{Title: "\n", Status: sdk.StatusFail, Reason: "  ", Controls: []string{"", " "}},
+			{Title: "obs", Status: sdk.StatusPass, Observations: []sdk.Observation{{Title: " ", Evidence: map[string]any{"<k>": "&v"}}}},
+		},
+	})
+	for _, tc := range []struct{ format, schema string }{{"oscal", oscalSchema}, {"sarif", sarifSchema}, {"json", jsonSchema}} {
+		if err := validate(schema(t, tc.schema), render(t, tc.format, run, testOptions())); err != nil {
+			t.Errorf("%s: %v", tc.format, err)
+		}
+	}
+}
+
+func TestMarkdownCellLimit(t *testing.T) {
+	got := mdCell(strings.Repeat("é", 2*markdownCellLimit))
+	if n := len([]rune(got)); n != markdownCellLimit+1 || !strings.HasSuffix(got, "…") {
+		t.Errorf("cell of %d runes, want %d ending in …", n, markdownCellLimit+1)
 	}
 }
