@@ -587,6 +587,9 @@ func TestRunAllHonoursParallel(t *testing.T) {
 					t.Errorf("task %d reported %d times, want once", i, seen[i])
 				}
 			}
+			if left, _ := os.ReadDir(r.TempDir); len(left) != 0 {
+				t.Errorf("TempDir still holds %v after RunAll", left)
+			}
 			if maxRunning != parallel {
 				t.Errorf("at most %d providers ran at once, want exactly %d", maxRunning, parallel)
 			}
@@ -653,6 +656,9 @@ func TestRunAllCancellationStopsNewTasks(t *testing.T) {
 	}
 	if interrupted != parallel || notStarted != total-parallel {
 		t.Errorf("%d interrupted and %d not started, want %d and %d", interrupted, notStarted, parallel, total-parallel)
+	}
+	if left, _ := os.ReadDir(r.TempDir); len(left) != 0 {
+		t.Errorf("TempDir still holds %v after RunAll", left)
 	}
 	started, _ := filepath.Glob(filepath.Join(dir, "started-*"))
 	if len(started) != parallel {
