@@ -57,6 +57,12 @@ type verdict struct {
 	held    []string // checks that hold, for the pass reason
 	failed  []string // checks that do not hold, each saying what was seen and what was wanted
 	errored []string // checks that could not be performed, each saying why
+	skipped string   // why nothing applies (an optional path that is absent)
+}
+
+// skip records that the checks do not apply to this subject at all.
+func (v *verdict) skip(format string, args ...any) {
+	v.skipped = fmt.Sprintf(format, args...)
 }
 
 func (v *verdict) pass(format string, args ...any) {
@@ -91,6 +97,9 @@ func (v *verdict) result(req sdk.Request, title, description string, obs sdk.Obs
 		res.Status = sdk.StatusFail
 	case len(v.errored) > 0:
 		res.Status = sdk.StatusError
+	case v.skipped != "":
+		res.Status = sdk.StatusSkip
+		reasons = []string{v.skipped}
 	default:
 		res.Status = sdk.StatusPass
 		reasons = v.held

@@ -44,13 +44,14 @@ type fileProvider struct {
 	maxContent int
 }
 
-var fileKeys = []string{"path", "exists", "mode", "max_mode", "owner", "group", "sha256", "contains", "not_contains"}
+var fileKeys = []string{"path", "exists", "optional", "mode", "max_mode", "owner", "group", "sha256", "contains", "not_contains"}
 
 // fileConfig is builtin/file's config. Optional checks are pointers (or raw JSON for the modes)
 // so that "not set" differs from "set to the zero value".
 type fileConfig struct {
 	Path        string          `json:"path"`
 	Exists      *bool           `json:"exists"`
+	Optional    *bool           `json:"optional"`
 	Mode        json.RawMessage `json:"mode"`
 	MaxMode     json.RawMessage `json:"max_mode"`
 	Owner       *string         `json:"owner"`
@@ -64,6 +65,7 @@ type fileConfig struct {
 type fileChecks struct {
 	path        string
 	exists      bool
+	optional    bool // an absent path is a skip, not a failure
 	mode        *uint32
 	maxMode     *uint32
 	owner       *string
@@ -89,6 +91,12 @@ func parseFileConfig(req sdk.Request) (fileChecks, error) {
 	}
 	if cfg.Exists != nil {
 		c.exists = *cfg.Exists
+	}
+	if cfg.Optional != nil {
+		c.optional = *cfg.Optional
+		if c.optional && !c.exists {
+			errs = append(errs, errors.New("optional = true skips the job when the path is absent, which exists = false wants: remove one of them"))
+		}
 	}
 	var err error
 	if c.mode, err = parseModeKey("mode", cfg.Mode); err != nil {
@@ -220,7 +228,9 @@ func (p fileProvider) check(ctx context.Context, c fileChecks, v *verdict, ev ma
 		if ev["symlink"] == true {
 			note = " (it is a symlink whose target does not exist)"
 		}
-		if c.exists {
+		if c.exists && c.optional {
+			v.skip("path does not exist%s; it is optional, so nothing else was checked", note)
+		} else if c.exists {
 			v.fail("path does not exist%s", note)
 		} else {
 			v.pass("path does not exist%s", note)
