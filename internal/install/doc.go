@@ -1,0 +1,16 @@
+// Package install is argus's provider manager: for every provider block of a configuration it
+// chooses a version (go-version constraints, the lock file's pin), resolves it through the
+// static-file provider index (DESIGN.md "Provider index"), downloads the archive and its
+// SHA256SUMS, verifies the SHA256SUMS minisign signature against trusted keys and the archive's
+// sha256 against the signed sums and the lock, extracts it with limits into the shared cache
+// (internal/cache) and produces the new lock (internal/lockfile). Local providers are copied
+// into the cache and pinned by hash.
+//
+// It also answers, for assess, where a locked provider's executable is once its installed tree
+// has been re-verified (Lookup), and writes static mirrors of everything locked (Mirror).
+//
+// It is not responsible for HTTP details (internal/getter), for the on-disk layout and locking
+// of the cache (internal/cache), for parsing configuration (internal/config) or for running
+// providers (internal/runner). It never prompts, and it never writes outside the cache except
+// the lock file and a mirror directory it was asked to write.
+package install

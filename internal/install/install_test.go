@@ -1,0 +1,469 @@
+package install
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/compliance-framework/argus/internal/cache"
+	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/getter"
+	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/registrytest"
+)
+
+// env is one project (config dir) and one cache, against one registry.
+type env struct {
+	reg      *registrytest.Registry
+	cfg      *config.Config
+	cache    *cache.Cache
+	progress bytes.Buffer
+	getter   *getter.Getter
+	limits   Limits
+}
+
+func newEnv(t *testing.T, tls bool) *env {
+	t.Helper()
+	reg := registrytest.New(t, registrytest.Options{TLS: tls})
+	e := &env{reg: reg, cache: &cache.Cache{Dir: t.TempDir()}}
+	e.cfg = &config.Config{Dir: t.TempDir(),
+		Registries: []config.Registry{{Host: reg.Host, URL: reg.URL(), SigningKeys: []string{reg.Key.String()}}}}
+	e.getter = getter.New(&getter.Options{RootCAs: reg.CertPool(), HeaderTimeout: 2 * time.Second, Timeout: 10 * time.Second})
+	return e
+}
+
+func (e *env) provider(name, constraint string) {
+	e.cfg.Providers = append(e.cfg.Providers, config.Provider{Name: name, Source: e.reg.Source("acme", name), Version: constraint})
+}
+
+func (e *env) request() Request {
+	return Request{Config: e.cfg, Cache: e.cache, Fetcher: e.getter, Progress: &e.progress, Limits: e.limits}
+}
+
+func (e *env) init(t *testing.T, mod func(*Request)) (Result, error) {
+	t.Helper()
+	req := e.request()
+	if mod != nil {
+		mod(&req)
+	}
+	return Init(context.Background(), req)
+}
+
+func (e *env) lock(t *testing.T) *lockfile.Lock {
+	t.Helper()
+	l, diags := lockfile.Load(filepath.Join(e.cfg.Dir, lockfile.FileName))
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return l
+}
+
+func (e *env) publish(t *testing.T, name, version string, mod func(*registrytest.Release)) {
+	t.Helper()
+	r := registrytest.Release{Namespace: "acme", Name: name, Version: version, Executable: registrytest.Script(name + " " + version)}
+	if mod != nil {
+		mod(&r)
+	}
+	e.reg.Publish(t, r)
+}
+
+// assertNothingInstalled checks that a failed init left no entry, no staging and no lock.
+func (e *env) assertNothingInstalled(t *testing.T) {
+	t.Helper()
+	var found []string
+	filepath.WalkDir(e.cache.Dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".lock") {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if len(found) > 0 {
+		t.Errorf("files left in the cache after a failed init: %v", found)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(e.cache.Dir, "staging")); len(entries) > 0 {
+		t.Errorf("staging directories left: %d", len(entries))
+	}
+	if entries, _ := os.ReadDir(e.cfg.Dir); len(entries) > 0 {
+		t.Errorf("files written into the project directory after a failed init: %v", entries)
+	}
+}
+
+func runProvider(t *testing.T, entry string) string {
+	t.Helper()
+	cmd := exec.Command(entry)
+	cmd.Stdin = strings.NewReader(`{"protocol":1}`)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("run %s: %v", entry, err)
+	}
+	return string(out)
+}
+
+func TestInitInstallsVerifiesAndLocks(t *testing.T) {
+	for _, tls := range []bool{true, false} {
+		t.Run(map[bool]string{true: "https", false: "loopback http"}[tls], func(t *testing.T) {
+			e := newEnv(t, tls)
+			e.publish(t, "cis", "1.4.0", nil)
+			e.publish(t, "cis", "1.4.1", nil)
+			e.publish(t, "cis", "2.0.0", nil)
+			e.provider("cis", ">= 1.4.0, < 2.0.0")
+			res, err := e.init(t, nil)
+			if err != nil {
+				t.Fatalf("Init: %v", err)
+			}
+			if !res.Changed || len(res.Providers) != 1 || res.Providers[0].Version != "1.4.1" || res.Providers[0].Reused {
+				t.Fatalf("Result = %+v", res)
+			}
+			lp := e.lock(t).Providers[e.reg.Source("acme", "cis")]
+			if lp == nil || lp.Version != "1.4.1" || lp.Constraints != ">= 1.4.0, < 2.0.0" || lp.Signer != e.reg.Key.Signer() {
+				t.Fatalf("locked %+v", lp)
+			}
+			if lp.Hash(CurrentPlatform, "h1") == "" || lp.Hash(CurrentPlatform, "zh") == "" {
+				t.Errorf("lock lacks h1 or zh for %s: %v", CurrentPlatform, lp.Platforms)
+			}
+			entry, err := Lookup(e.cache, e.cfg, e.lock(t), "cis")
+			if err != nil {
+				t.Fatalf("Lookup: %v", err)
+			}
+			if entry != res.Providers[0].Entrypoint {
+				t.Errorf("Lookup = %q, Init said %q", entry, res.Providers[0].Entrypoint)
+			}
+			if out := runProvider(t, entry); !strings.Contains(out, "cis 1.4.1") {
+				t.Errorf("installed provider printed %q", out)
+			}
+		})
+	}
+}
+
+func TestWarmInitMakesNoRequest(t *testing.T) {
+	e := newEnv(t, true)
+	e.publish(t, "cis", "1.4.1", nil)
+	e.provider("cis", "~> 1.4")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	lockBefore, _ := os.ReadFile(filepath.Join(e.cfg.Dir, lockfile.FileName))
+	e.reg.FailAll(true)
+	before := e.reg.Requests()
+	for _, mode := range []LockMode{LockUpdate, LockReadOnly} {
+		res, err := e.init(t, func(r *Request) { r.Mode = mode })
+		if err != nil {
+			t.Fatalf("warm Init (mode %d): %v", mode, err)
+		}
+		if res.Changed || !res.Providers[0].Reused {
+			t.Errorf("warm Init = %+v, want reuse and no change", res)
+		}
+	}
+	if n := e.reg.Requests() - before; n != 0 {
+		t.Errorf("warm init made %d requests, want 0", n)
+	}
+	lockAfter, _ := os.ReadFile(filepath.Join(e.cfg.Dir, lockfile.FileName))
+	if !bytes.Equal(lockBefore, lockAfter) {
+		t.Errorf("warm init rewrote the lock")
+	}
+}
+
+func TestVersionChoiceAgainstLock(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0, < 2.0.0")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.publish(t, "cis", "1.5.0", nil)
+	// The locked version wins over a newer one.
+	res, err := e.init(t, nil)
+	if err != nil || res.Providers[0].Version != "1.4.0" || res.Changed {
+		t.Fatalf("Init with a lock = %+v, %v; want 1.4.0 kept", res, err)
+	}
+	// Upgrade moves on.
+	res, err = e.init(t, func(r *Request) { r.Upgrade = true })
+	if err != nil || res.Providers[0].Version != "1.5.0" || !res.Changed {
+		t.Fatalf("Init --upgrade = %+v, %v; want 1.5.0", res, err)
+	}
+	// A lock outside the constraint needs --upgrade.
+	e.cfg.Providers[0].Version = ">= 2.0.0"
+	_, err = e.init(t, nil)
+	if err == nil || !strings.Contains(err.Error(), "argus init --upgrade") {
+		t.Fatalf("err = %v, want advice to run argus init --upgrade", err)
+	}
+}
+
+func TestReadOnlyLock(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	before := e.reg.Requests()
+	_, err := e.init(t, func(r *Request) { r.Mode = LockReadOnly })
+	if !errors.Is(err, ErrLockChanged) {
+		t.Fatalf("read-only Init without a lock: %v, want ErrLockChanged", err)
+	}
+	if e.reg.Requests() != before {
+		t.Errorf("read-only Init of an unlocked provider downloaded anyway")
+	}
+	e.assertNothingInstalled(t)
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	// An extra platform would change the lock.
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Platforms = []string{CurrentPlatform, "plan9_arm"} })
+	_, err = e.init(t, func(r *Request) { r.Mode = LockReadOnly; r.Platforms = []string{"plan9_arm"} })
+	if !errors.Is(err, ErrLockChanged) {
+		t.Fatalf("read-only Init adding a platform: %v, want ErrLockChanged", err)
+	}
+}
+
+func TestLockPlatforms(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Platforms = []string{CurrentPlatform, "plan9_arm", "aix_ppc64"} })
+	e.provider("cis", ">= 1.0.0")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LockPlatforms(context.Background(), e.request(), []string{"plan9_arm", "aix_ppc64"}); err != nil {
+		t.Fatal(err)
+	}
+	lp := e.lock(t).Providers[e.reg.Source("acme", "cis")]
+	for _, pl := range []string{CurrentPlatform, "plan9_arm", "aix_ppc64"} {
+		if lp.Hash(pl, "zh") == "" || lp.Hash(pl, "h1") == "" {
+			t.Errorf("platform %s not fully locked: %v", pl, lp.Platforms)
+		}
+	}
+	// Other platforms are hashed, never installed.
+	vdir := filepath.Join(e.cache.Dir, "providers", e.reg.Host, "acme", "cis", "1.4.0")
+	entries, _ := os.ReadDir(vdir)
+	for _, en := range entries {
+		if strings.HasPrefix(en.Name(), "plan9") || strings.HasPrefix(en.Name(), "aix") {
+			t.Errorf("foreign platform installed: %s", en.Name())
+		}
+	}
+	// And a later plain init keeps them locked.
+	if res, err := e.init(t, nil); err != nil || res.Changed {
+		t.Errorf("plain Init after locking platforms = %+v, %v; want no change", res, err)
+	}
+}
+
+func TestHostileRegistry(t *testing.T) {
+	other := registrytest.NewKey(t)
+	tests := []struct {
+		name    string
+		release func(*registrytest.Release)
+		limits  Limits
+		hang    bool
+		want    string
+	}{
+		{name: "archive sha256 mismatch", release: func(r *registrytest.Release) { r.Tampered = true }, want: "sha256"},
+		{name: "signed by an unknown key", release: func(r *registrytest.Release) { r.SignedBy = &other }, want: "unknown key"},
+		{name: "missing signature", release: func(r *registrytest.Release) { r.Unsigned = true }, want: "no minisign signature"},
+		{name: "zip slip", release: func(r *registrytest.Release) {
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.Zip(append(registrytest.ProviderEntries("cis", []byte("x")), registrytest.Entry{Name: "../../evil", Body: []byte("x")}))}
+		}, want: `".."`},
+		{name: "absolute path entry", release: func(r *registrytest.Release) {
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.Zip([]registrytest.Entry{{Name: "/tmp/evil", Body: []byte("x")}})}
+		}, want: "absolute path"},
+		{name: "symlink entry", release: func(r *registrytest.Release) {
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.Zip([]registrytest.Entry{{Name: "argus-provider-cis", Symlink: "/bin/sh"}})}
+		}, want: "symbolic link"},
+		{name: "symlink entry in tar.gz", release: func(r *registrytest.Release) {
+			r.Format = "tar.gz"
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.TarGz([]registrytest.Entry{{Name: "x", Symlink: "/etc"}})}
+		}, want: "is a link"},
+		{name: "decompression bomb", limits: Limits{MaxBytes: 1 << 20}, release: func(r *registrytest.Release) {
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.Bomb("argus-provider-cis", 8<<20)}
+		}, want: "decompression bomb"},
+		{name: "too many files", limits: Limits{MaxFiles: 20}, release: func(r *registrytest.Release) {
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.ManyFiles("cis", 50)}
+		}, want: "more than the limit of 20"},
+		{name: "no executable", release: func(r *registrytest.Release) {
+			r.Archives = map[string][]byte{CurrentPlatform: registrytest.Zip([]registrytest.Entry{{Name: "README", Body: []byte("x")}})}
+		}, want: "no executable"},
+		{name: "truncated download", release: func(r *registrytest.Release) { r.Truncated = true }, want: "download"},
+		{name: "hanging server", hang: true, want: "timeout"},
+		{name: "version json missing", release: func(r *registrytest.Release) { r.MissingVersionJSON = true }, want: "read release 1.4.0"},
+		{name: "yanked version", release: func(r *registrytest.Release) { r.Yanked = "CVE-2026-0001" }, want: "yanked: CVE-2026-0001"},
+		{name: "no archive for this platform", release: func(r *registrytest.Release) { r.Platforms = []string{"plan9_arm"} }, want: "no archive for platform " + CurrentPlatform},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, false)
+			e.limits = tt.limits
+			e.publish(t, "cis", "1.4.0", tt.release)
+			e.provider("cis", ">= 1.0.0")
+			if tt.hang {
+				e.reg.Hang(true)
+				e.getter = getter.New(&getter.Options{HeaderTimeout: 200 * time.Millisecond})
+			}
+			_, err := e.init(t, nil)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Init err = %v, want it to contain %q", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), `provider "cis"`) {
+				t.Errorf("error does not name the provider: %v", err)
+			}
+			e.assertNothingInstalled(t)
+		})
+	}
+}
+
+func TestInsecureSkipSignature(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Unsigned = true })
+	e.cfg.Registries[0].SigningKeys = nil
+	e.provider("cis", ">= 1.0.0")
+	_, err := e.init(t, nil)
+	if err == nil || !strings.Contains(err.Error(), "no trusted signing key") {
+		t.Fatalf("unsigned without keys: %v", err)
+	}
+	e.cfg.Providers[0].InsecureSkipSignature = true
+	for i := range 2 {
+		e.progress.Reset()
+		if _, err := e.init(t, nil); err != nil {
+			t.Fatalf("Init %d with insecure_skip_signature: %v", i, err)
+		}
+		if !strings.Contains(e.progress.String(), "warning") {
+			t.Errorf("Init %d did not warn about the unsigned provider:\n%s", i, e.progress.String())
+		}
+	}
+	if s := e.lock(t).Providers[e.reg.Source("acme", "cis")].Signer; s != "" {
+		t.Errorf("signer = %q for an unverified provider", s)
+	}
+}
+
+func TestProviderKeysAreTrusted(t *testing.T) {
+	e := newEnv(t, false)
+	own := registrytest.NewKey(t)
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.SignedBy = &own })
+	e.provider("cis", ">= 1.0.0")
+	e.cfg.Providers[0].SigningKeys = []string{own.String()}
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.lock(t).Providers[e.reg.Source("acme", "cis")].Signer; s != own.Signer() {
+		t.Errorf("signer = %q, want %q", s, own.Signer())
+	}
+}
+
+func TestLockedHashMismatchRefused(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The registry republishes 1.4.0 with other content (and a valid signature): the lock wins.
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = []byte("#!/bin/sh\necho evil\n") })
+	os.RemoveAll(filepath.Join(e.cache.Dir, "providers"))
+	_, err := e.init(t, nil)
+	if err == nil || !strings.Contains(err.Error(), "the lock file says") {
+		t.Fatalf("err = %v, want the locked hash enforced", err)
+	}
+}
+
+func TestLockFileNonsense(t *testing.T) {
+	e := newEnv(t, false)
+	e.provider("cis", ">= 1.0.0")
+	path := filepath.Join(e.cfg.Dir, lockfile.FileName)
+	os.WriteFile(path, []byte("provider \"x/y/z\" {\n  version = [\n"), 0o644)
+	before := e.reg.Requests()
+	_, err := e.init(t, nil)
+	if err == nil || !strings.Contains(err.Error(), lockfile.FileName+":") {
+		t.Fatalf("err = %v, want an HCL diagnostic with file:line", err)
+	}
+	if e.reg.Requests() != before {
+		t.Errorf("Init went to the network despite an unreadable lock")
+	}
+}
+
+func TestReplacedBinaryRefusedThenRepaired(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	res, err := e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(res.Providers[0].Entrypoint, []byte("#!/bin/sh\necho pwned\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
+	_, err = v.Entrypoint("cis")
+	var mm *cache.MismatchError
+	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "argus init") {
+		t.Fatalf("Entrypoint after tampering: %v, want a MismatchError telling to run argus init", err)
+	}
+	if st := List(e.cache, e.cfg, e.lock(t)); st[0].Err == nil {
+		t.Errorf("List reports a tampered provider as verified")
+	}
+	// init reinstalls it (from the network: the cache entry is no longer trustworthy).
+	res, err = e.init(t, nil)
+	if err != nil || res.Providers[0].Reused {
+		t.Fatalf("repair Init = %+v, %v", res, err)
+	}
+	if _, err := Lookup(e.cache, e.cfg, e.lock(t), "cis"); err != nil {
+		t.Errorf("Lookup after repair: %v", err)
+	}
+}
+
+func TestLookupErrors(t *testing.T) {
+	e := newEnv(t, false)
+	e.provider("cis", ">= 1.0.0")
+	for name, lock := range map[string]*lockfile.Lock{
+		"not locked": lockfile.New(),
+		"not installed": {Providers: map[string]*lockfile.Provider{e.reg.Source("acme", "cis"): {
+			Source: e.reg.Source("acme", "cis"), Version: "1.0.0",
+			Platforms: map[string][]string{CurrentPlatform: {"h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}}}},
+	} {
+		if _, err := Lookup(e.cache, e.cfg, lock, "cis"); err == nil || !strings.Contains(err.Error(), "argus init") {
+			t.Errorf("%s: Lookup err = %v, want advice to run argus init", name, err)
+		}
+	}
+	if _, err := Lookup(e.cache, e.cfg, lockfile.New(), "nope"); err == nil {
+		t.Error("Lookup of an unknown provider succeeded")
+	}
+}
+
+func TestLocalProvider(t *testing.T) {
+	e := newEnv(t, false)
+	src := t.TempDir()
+	script := filepath.Join(src, "check.sh")
+	os.WriteFile(script, registrytest.Script("local"), 0o755)
+	dir := filepath.Join(src, "dir")
+	os.MkdirAll(filepath.Join(dir, "lib"), 0o755)
+	os.WriteFile(filepath.Join(dir, "argus-provider-tool"), registrytest.Script("dir"), 0o755)
+	os.WriteFile(filepath.Join(dir, "lib", "data"), []byte("d"), 0o644)
+	e.cfg.Providers = []config.Provider{
+		{Name: "script", Source: "./check.sh", LocalPath: script},
+		{Name: "tool", Source: "./dir", LocalPath: dir},
+	}
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"script": "local", "tool": "dir"} {
+		entry, err := Lookup(e.cache, e.cfg, e.lock(t), name)
+		if err != nil {
+			t.Fatalf("Lookup(%s): %v", name, err)
+		}
+		if !strings.HasPrefix(entry, e.cache.Dir) {
+			t.Errorf("entry %q is not in the cache (copied, not linked)", entry)
+		}
+		if out := runProvider(t, entry); !strings.Contains(out, want) {
+			t.Errorf("%s printed %q", name, out)
+		}
+	}
+	// Editing the source changes the lock, which read-only mode refuses.
+	os.WriteFile(script, registrytest.Script("edited"), 0o755)
+	if _, err := e.init(t, func(r *Request) { r.Mode = LockReadOnly }); !errors.Is(err, ErrLockChanged) {
+		t.Errorf("read-only Init after editing a local provider: %v, want ErrLockChanged", err)
+	}
+	// A symlink inside a local provider directory is refused.
+	os.Symlink("/etc/passwd", filepath.Join(dir, "lib", "link"))
+	if _, err := e.init(t, nil); err == nil || !strings.Contains(err.Error(), "symlinks") {
+		t.Errorf("local provider with a symlink: %v", err)
+	}
+}
