@@ -96,7 +96,8 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 			view = a.Stderr
 		}
 	}
-	term := &report.Terminal{W: view, Color: a.color}
+	secrets := configSecrets(cfg)
+	term := &report.Terminal{W: view, Color: a.color, Secrets: secrets}
 	due := plan.Due()
 	if len(due) == 0 {
 		fmt.Fprintln(view, noJobDue(plan))
@@ -121,10 +122,27 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if len(due) > 0 {
 		_ = term.Tally(out.Run)
 	}
-	opts := report.Options{ToolName: "argus", ToolVersion: version.Get().Version, Stdout: a.Stdout}
+	opts := report.Options{
+		ToolName:    "argus",
+		ToolVersion: version.Get().Version,
+		Secrets:     secrets,
+		BaseDir:     baseDir(a),
+		Stdout:      a.Stdout,
+	}
 	for _, r := range reports {
 		if err := report.WriteFile(r.Path, r.Format, out.Run, opts); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("write %s report %q: %w", r.Format, r.Path, err))
+		}
+		if opts.FullReport == "" && r.Path != "-" {
+			opts.FullReport = r.Path
+		}
+	}
+	if a.env("GITHUB_ACTIONS") == "true" {
+		gh := &report.GitHub{W: view, SummaryPath: a.env("GITHUB_STEP_SUMMARY"), Opts: opts}
+		if err := gh.Report(out.Run); err != nil {
+			// The annotations and summary repeat what the report files hold: losing them is
+			// worth a warning, not a failed gate.
+			a.logger.Warn("GitHub annotations or step summary incomplete", "err", err)
 		}
 	}
 	if ctx.Err() != nil {
@@ -190,4 +208,23 @@ func (r resolver) Command(_ context.Context, provider string) (runner.Command, e
 		return runner.Command{Path: r.self, Args: []string{"__builtin", provider}}, nil
 	}
 	return runner.Command{}, fmt.Errorf("provider is not installed: run \"argus init\" (argus assess never downloads providers)")
+}
+
+// configSecrets are the configuration's values that must never appear in any output.
+func configSecrets(cfg *config.Config) []string {
+	var out []string
+	if cp := cfg.ControlPlane; cp != nil && cp.ClientSecret != "" {
+		out = append(out, cp.ClientSecret)
+	}
+	return out
+}
+
+// baseDir is what report paths are relative to: the repository checkout under GitHub Actions,
+// the working directory otherwise.
+func baseDir(a *app) string {
+	if ws := a.env("GITHUB_WORKSPACE"); ws != "" {
+		return ws
+	}
+	wd, _ := os.Getwd()
+	return wd
 }
