@@ -1,0 +1,108 @@
+package controlplane
+
+import (
+	"testing"
+	"time"
+
+	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/sdk"
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNewEvidence(t *testing.T) {
+	now := time.Date(2026, 11, 24, 20, 0, 0, 0, time.UTC)
+	run := &result.Run{ID: "6f1c7d1e-0000-4000-8000-000000000001"}
+	job := result.Job{
+		Name: "etc-passwd-perms", Provider: "builtin/file",
+		Labels:  map[string]string{"team": "platform", "_job": "spoofed"},
+		Subject: sdk.Subject{Type: "inventory-item", Identifier: "host/web-1"},
+		Start:   now.Add(-3 * time.Second), End: now.Add(time.Minute), // end in the future: clamped
+	}
+	res := sdk.Result{Title: "mode of /etc/passwd", Status: sdk.StatusFail, Reason: "mode is 0666",
+		Labels: map[string]string{"team": "security", "path": "/etc/passwd"}, Controls: []string{"ac-6"}}
+	ev, ok := NewEvidence(run, job, res, now)
+	if !ok {
+		t.Fatal("fail result not delivered")
+	}
+	wantLabels := map[string]string{
+		"team": "security", "path": "/etc/passwd",
+		"_job": "etc-passwd-perms", "_provider": "builtin/file", "_subject": "host/web-1", "_title": "mode of /etc/passwd",
+	}
+	if diff := cmp.Diff(wantLabels, ev.Labels); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	if ev.UUID != SeededUUID(wantLabels) {
+		t.Errorf("uuid %s is not SeededUUID(labels)", ev.UUID)
+	}
+	if !ev.End.Equal(now) || !ev.Start.Equal(now.Add(-3*time.Second)) {
+		t.Errorf("start %v end %v, want end clamped to now", ev.Start, ev.End)
+	}
+	if diff := cmp.Diff(Status{State: StateNotSatisfied, Reason: "fail", Remarks: "mode is 0666"}, ev.Status); diff != "" {
+		t.Errorf("status (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]Subject{{Identifier: "host/web-1", Type: "inventory-item"}}, ev.Subjects); diff != "" {
+		t.Errorf("subjects (-want +got):\n%s", diff)
+	}
+	wantProps := []Prop{{"argus-status", "fail"}, {"argus-run-id", run.ID}, {"control", "ac-6"}}
+	if diff := cmp.Diff(wantProps, ev.Props); diff != "" {
+		t.Errorf("props (-want +got):\n%s", diff)
+	}
+
+	// Another run of the same check continues the stream.
+	job2 := job
+	job2.Start, job2.End = now.Add(time.Hour), now.Add(2*time.Hour)
+	ev2, _ := NewEvidence(&result.Run{ID: "other"}, job2, res, now.Add(3*time.Hour))
+	if ev2.UUID != ev.UUID {
+		t.Error("a later run of the same check got another stream")
+	}
+	// Another subject does not.
+	job3 := job
+	job3.Subject.Identifier = "host/web-2"
+	if ev3, _ := NewEvidence(run, job3, res, now); ev3.UUID == ev.UUID {
+		t.Error("another subject got the same stream")
+	}
+}
+
+func TestNewEvidenceStatuses(t *testing.T) {
+	now := time.Now()
+	tests := []struct {
+		status sdk.Status
+		ok     bool
+		state  string
+		reason string
+	}{
+		{sdk.StatusPass, true, StateSatisfied, "pass"},
+		{sdk.StatusFail, true, StateNotSatisfied, "fail"},
+		{sdk.StatusError, true, StateNotSatisfied, "other"},
+		{sdk.StatusSkip, false, "", ""},
+	}
+	for _, tt := range tests {
+		ev, ok := NewEvidence(nil, result.Job{Name: "j"}, sdk.Result{Title: "t", Status: tt.status}, now)
+		if ok != tt.ok || ev.Status.State != tt.state || ev.Status.Reason != tt.reason {
+			t.Errorf("%s: ok %v state %q reason %q, want %v %q %q", tt.status, ok, ev.Status.State, ev.Status.Reason, tt.ok, tt.state, tt.reason)
+		}
+	}
+}
+
+func TestNewEvidenceObservationsAndZeroTimes(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	res := sdk.Result{Title: "t", Status: sdk.StatusPass, Observations: []sdk.Observation{
+		{Title: "a", Evidence: map[string]any{"mode": "0644"}}, {Title: "b"},
+	}}
+	ev, _ := NewEvidence(&result.Run{ID: "r1"}, result.Job{Name: "j"}, res, now)
+	if !ev.Start.Equal(now) || !ev.End.Equal(now) {
+		t.Errorf("zero job times gave start %v end %v, want now", ev.Start, ev.End)
+	}
+	if len(ev.Activities) != 1 || len(ev.Activities[0].Steps) != 2 || ev.Activities[0].Steps[0].Remarks != `{"mode":"0644"}` {
+		t.Fatalf("activities = %+v", ev.Activities)
+	}
+	// Activity ids are per run (the API ignores an id it already has) and stable for a redelivery.
+	again, _ := NewEvidence(&result.Run{ID: "r1"}, result.Job{Name: "j"}, res, now)
+	other, _ := NewEvidence(&result.Run{ID: "r2"}, result.Job{Name: "j"}, res, now)
+	if again.Activities[0].UUID != ev.Activities[0].UUID || other.Activities[0].UUID == ev.Activities[0].UUID {
+		t.Error("activity uuid not stable per run")
+	}
+	if ev.Subjects != nil {
+		t.Errorf("subjects %v for a job without a subject", ev.Subjects)
+	}
+}
