@@ -92,6 +92,7 @@ type loader struct {
 
 	argusRange, controlPlaneRange *hcl.Range
 	declared                      map[string]hcl.Range // kind + " " + name -> where declared
+	reportPaths                   map[string]hcl.Range // report path -> where declared
 	providerRefs                  []providerRef
 
 	hostnameDone bool
@@ -106,7 +107,7 @@ type providerRef struct {
 }
 
 func newLoader(opts LoadOptions, cfg *Config) *loader {
-	l := &loader{opts: opts, cfg: cfg, declared: map[string]hcl.Range{}}
+	l := &loader{opts: opts, cfg: cfg, declared: map[string]hcl.Range{}, reportPaths: map[string]hcl.Range{}}
 	// Every file of a configuration lives in cfg.Dir, so one context serves them all.
 	funcs := func(forJob bool) map[string]function.Function {
 		return map[string]function.Function{
@@ -145,7 +146,7 @@ func (l *loader) decodeFile(f *hcl.File) {
 		return
 	}
 	content, diags := f.Body.Content(fileSchema)
-	l.diags = append(l.diags, diags...)
+	l.diags = append(l.diags, explainUnsupported(diags, fileSchema)...)
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "argus":
@@ -203,7 +204,7 @@ func (l *loader) unique(kind string, b *hcl.Block) bool {
 
 func (l *loader) content(b *hcl.Block, schema *hcl.BodySchema) *hcl.BodyContent {
 	content, diags := b.Body.Content(schema)
-	l.diags = append(l.diags, diags...)
+	l.diags = append(l.diags, explainUnsupported(diags, schema)...)
 	return content
 }
 
@@ -628,6 +629,12 @@ func (l *loader) decodeReport(b *hcl.Block) {
 			default:
 				r.Path = l.abs(s)
 			}
+			if prev, dup := l.reportPaths[r.Path]; dup && r.Path != "" {
+				l.errorf(attr.Expr.Range(), "Duplicate report path",
+					"The report at %s already writes to %q; two reports would overwrite or interleave each other. Give each report its own path.", pos(prev), s)
+			} else if r.Path != "" {
+				l.reportPaths[r.Path] = attr.Expr.Range()
+			}
 		}
 	}
 	l.cfg.Reports = append(l.cfg.Reports, r)
@@ -852,4 +859,38 @@ func childExpr(expr hcl.Expression, key cty.Value) hcl.Expression {
 		}
 	}
 	return nil
+}
+
+// explainUnsupported adds to hcl's "Unsupported argument/block type" diagnostics what the
+// body does accept, so the reader learns what to write instead of only what is wrong.
+func explainUnsupported(diags hcl.Diagnostics, schema *hcl.BodySchema) hcl.Diagnostics {
+	var names []string
+	switch {
+	case len(schema.Attributes) > 0 && len(schema.Blocks) > 0:
+		for _, a := range schema.Attributes {
+			names = append(names, a.Name)
+		}
+		for _, b := range schema.Blocks {
+			names = append(names, b.Type+" { }")
+		}
+	case len(schema.Attributes) > 0:
+		for _, a := range schema.Attributes {
+			names = append(names, a.Name)
+		}
+	default:
+		for _, b := range schema.Blocks {
+			names = append(names, b.Type)
+		}
+	}
+	for _, d := range diags {
+		switch d.Summary {
+		case "Unsupported argument", "Unsupported block type":
+			if len(names) == 0 {
+				d.Detail += " This block takes no arguments or blocks."
+			} else {
+				d.Detail += " Expected one of: " + strings.Join(names, ", ") + "."
+			}
+		}
+	}
+	return diags
 }

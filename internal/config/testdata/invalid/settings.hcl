@@ -29,3 +29,11 @@ report "xml" {  # ERROR: Use one of: json, junit, markdown, oscal, sarif
 report "json" {
   path = ""  # ERROR: The report's path is empty
 }
+
+report "markdown" {
+  path = "summary.md"
+}
+
+report "junit" {
+  path = "./summary.md"  # ERROR: already writes to "./summary.md"
+}

@@ -1,9 +1,9 @@
 job "x" {
   provider  = "builtin/file"
-  frequency = "1h"  # ERROR: Unsupported argument
+  frequency = "1h"  # ERROR: Expected one of: provider, schedule, timeout, labels, config, env_allow, subject { }.
 }
 
-resource "a" "b" {  # ERROR: Unsupported block type
+resource "a" "b" {  # ERROR: Expected one of: argus, control_plane, registry, provider, job, report.
 }
 
 job "y" {
@@ -12,3 +12,10 @@ job "y" {
     path = "/etc/passwd"
   }
 }
+
+report "json" {
+  path   = "-"
+  format = "json"  # ERROR: Expected one of: path.
+}
+
+version = "1"  # ERROR: Unsupported argument
