@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -151,6 +152,11 @@ func WriteFile(path, format string, run *result.Run, opts Options) error {
 	}
 	if path == "" {
 		return fmt.Errorf("write %s report: the path is empty: give a file path or - for stdout", format)
+	}
+	// A report path like reports/argus.sarif in a fresh CI checkout names a directory that does
+	// not exist yet; creating it is what the user meant.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s report: %w", format, err)
 	}
 	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write %s report: %w", format, err)

@@ -472,8 +472,18 @@ func TestWriteFile(t *testing.T) {
 	if err := WriteFile("-", "markdown", fixtureRun(), testOptions()); err == nil {
 		t.Error("- without a stdout writer did not fail")
 	}
-	if err := WriteFile(filepath.Join(dir, "missing", "r.json"), "json", fixtureRun(), testOptions()); err == nil {
-		t.Error("writing into a missing directory did not fail")
+	nested := filepath.Join(dir, "missing", "r.json")
+	if err := WriteFile(nested, "json", fixtureRun(), testOptions()); err != nil {
+		t.Errorf("writing into a missing directory: %v (it should be created)", err)
+	} else if !bytes.Equal(readFile(t, nested), render(t, "json", fixtureRun(), testOptions())) {
+		t.Error("report in a created directory differs from the rendered report")
+	}
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(blocker, "r.json"), "json", fixtureRun(), testOptions()); err == nil {
+		t.Error("writing under a regular file did not fail")
 	}
 }
 
@@ -532,4 +542,13 @@ func TestMarkdownCellLimit(t *testing.T) {
 	if n := len([]rune(got)); n != markdownCellLimit+1 || !strings.HasSuffix(got, "…") {
 		t.Errorf("cell of %d runes, want %d ending in …", n, markdownCellLimit+1)
 	}
+}
+
+func readFile(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
