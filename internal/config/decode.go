@@ -337,7 +337,7 @@ func (l *loader) signingKeys(attr *hcl.Attribute) []string {
 	}
 	for i, k := range keys {
 		if strings.TrimSpace(k) == "" {
-			l.errorf(attr.Expr.Range(), "Empty signing key",
+			l.errorf(elemRange(attr, cty.NumberIntVal(int64(i))), "Empty signing key",
 				"signing_keys[%d] is empty. Give each minisign public key as its base64 text (the second line of the .pub file, starting \"RW\"), or remove the entry.", i)
 		}
 	}
@@ -526,15 +526,16 @@ func (l *loader) labels(attr *hcl.Attribute, ctx *hcl.EvalContext) map[string]st
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
+		rng := elemRange(attr, cty.StringVal(k))
 		switch {
 		case k == "":
-			l.errorf(attr.Expr.Range(), "Invalid label", "A label has an empty name. Give every label a name.")
+			l.errorf(rng, "Invalid label", "A label has an empty name. Give every label a name.")
 		case strings.HasPrefix(k, "_"):
-			l.errorf(attr.Expr.Range(), "Reserved label",
+			l.errorf(rng, "Reserved label",
 				"Label %q starts with '_', which argus reserves for the labels it adds itself (_job, _provider, _subject). Rename the label.", k)
 		}
 		if _, ok := out[k]; !ok {
-			l.errorf(attr.Expr.Range(), "Invalid label", "Label %q is null. Give it a string value or remove it.", k)
+			l.errorf(rng, "Invalid label", "Label %q is null. Give it a string value or remove it.", k)
 		}
 	}
 	return out
@@ -563,13 +564,14 @@ func (l *loader) envAllow(attr *hcl.Attribute, ctx *hcl.EvalContext) []string {
 	if !ok {
 		return nil
 	}
-	for _, n := range names {
+	for i, n := range names {
+		rng := elemRange(attr, cty.NumberIntVal(int64(i)))
 		switch {
 		case !envNameRe.MatchString(n):
-			l.errorf(attr.Expr.Range(), "Invalid env_allow entry",
+			l.errorf(rng, "Invalid env_allow entry",
 				"%q is not an environment variable name: use letters, digits and '_', not starting with a digit.", n)
 		case isArgusVariable(n):
-			l.errorf(attr.Expr.Range(), "Forbidden env_allow entry",
+			l.errorf(rng, "Forbidden env_allow entry",
 				"%s is one of argus's own variables (ARGUS_*), which hold its settings and control-plane credentials; they never reach a provider. Pass the value under another name.", n)
 		}
 	}
@@ -747,7 +749,7 @@ func (l *loader) strList(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]string, b
 	out := make([]string, 0, v.LengthInt())
 	for i, e := range v.AsValueSlice() {
 		if e.IsNull() {
-			l.errorf(attr.Expr.Range(), "Invalid list element", "%s[%d] is null. Give it a string value or remove it.", attr.Name, i)
+			l.errorf(elemRange(attr, cty.NumberIntVal(int64(i))), "Invalid list element", "%s[%d] is null. Give it a string value or remove it.", attr.Name, i)
 			return nil, false
 		}
 		out = append(out, e.AsString())
@@ -812,6 +814,12 @@ func (l *loader) checkNumbers(attr *hcl.Attribute, v cty.Value) bool {
 		return good, nil
 	})
 	return good
+}
+
+// elemRange is the range of the element key of attr's object or tuple value, or of the whole
+// value when the element cannot be told apart in the source.
+func elemRange(attr *hcl.Attribute, key cty.Value) hcl.Range {
+	return exprAt(attr.Expr, cty.Path{cty.IndexStep{Key: key}}).Range()
 }
 
 // exprAt finds the sub-expression of expr that produced the value at path, so a diagnostic

@@ -117,6 +117,18 @@ func TestLoadValid(t *testing.T) {
 			},
 		},
 		{
+			// Plain http is fine for a loopback mirror.
+			path: "testdata/valid/loopback.hcl",
+			want: &Config{
+				Path: "testdata/valid/loopback.hcl",
+				Dir:  valid,
+				Registries: []Registry{
+					{Host: "127.0.0.1", URL: "http://localhost/index/"},
+					{Host: "localhost", URL: "http://[::1]:8080/"},
+				},
+			},
+		},
+		{
 			// A directory: only its *.argus.hcl files, not hidden ones, not subdirectories.
 			path: "testdata/valid/dir",
 			want: &Config{
