@@ -303,6 +303,7 @@ func TestHostileRegistry(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Init err = %v, want it to contain %q", err, tt.want)
 			}
+			t.Logf("error: %v", err)
 			if !strings.Contains(err.Error(), `provider "cis"`) {
 				t.Errorf("error does not name the provider: %v", err)
 			}
