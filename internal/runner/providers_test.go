@@ -87,6 +87,15 @@ func testProvider(name string, args []string) int {
 		fmt.Fprintln(os.Stderr, "hang provider: sleeping")
 		time.Sleep(time.Hour)
 		return 0
+	case "term-handler": // on SIGTERM, says so and exits 0 with a valid answer
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGTERM)
+		fmt.Fprintln(os.Stderr, "term-handler provider: waiting")
+		<-sig
+		fmt.Fprintln(os.Stderr, "term-handler provider: received SIGTERM, cleaning up")
+		_, _ = os.Stdout.WriteString(fixedResponse)
+		return 0
 	case "ignore-term":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Fprintln(os.Stderr, "ignore-term provider: sleeping through SIGTERM")

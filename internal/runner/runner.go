@@ -153,7 +153,15 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 		defer cancel()
 	}
 	grace := r.grace()
-	cmd := exec.CommandContext(runCtx, t.Command.Path, t.Command.Args...)
+	path := t.Command.Path
+	if strings.ContainsRune(path, os.PathSeparator) || strings.Contains(path, "/") {
+		// exec resolves a relative path against cmd.Dir, the job's empty working directory;
+		// the caller means argus's own working directory.
+		if path, err = filepath.Abs(path); err != nil {
+			return nil, "", &StartError{Path: t.Command.Path, Err: err}
+		}
+	}
+	cmd := exec.CommandContext(runCtx, path, t.Command.Args...)
 	cmd.Dir = dir
 	cmd.Env = providerEnv(r.baseEnv(), t.EnvAllow)
 	var stopAt atomic.Int64 // when the provider was asked to stop (unix nanos), 0 if never

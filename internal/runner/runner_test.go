@@ -258,6 +258,15 @@ func TestRunFailures(t *testing.T) {
 			remarks: []string{"hang provider: sleeping"},
 		},
 		{
+			// SIGTERM comes first, and the timeout wins even though the provider then exits 0.
+			name:    "timeout, provider handles SIGTERM",
+			command: self(t, "term-handler"),
+			timeout: 200 * time.Millisecond,
+			check:   isA[*TimeoutError],
+			reason:  []string{"provider timed out after 200ms"},
+			remarks: []string{"received SIGTERM, cleaning up"},
+		},
+		{
 			name:    "timeout, provider ignores SIGTERM",
 			command: self(t, "ignore-term"),
 			timeout: 200 * time.Millisecond,
@@ -490,6 +499,26 @@ func zombie(pid int) bool {
 	s := string(data)
 	i := strings.LastIndexByte(s, ')')
 	return i >= 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
+}
+
+func TestRunRelativePathIsRelativeToArgus(t *testing.T) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\ncat >/dev/null\necho '{\"results\":[{\"title\":\"from sh\",\"status\":\"skip\"}]}'\n"
+	if err := os.MkdirAll(filepath.Join(dir, "providers"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "providers", "argus-provider-sh"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	r := testRunner(t)
+	o := r.Run(t.Context(), Task{Command: Command{Path: "./providers/argus-provider-sh"}, Request: testRequest(), Timeout: time.Minute})
+	if o.Failure != nil {
+		t.Fatalf("Failure = %v", o.Failure)
+	}
+	if o.Results[0].Title != "from sh" {
+		t.Errorf("Results = %+v", o.Results)
+	}
 }
 
 func TestRunCancelledBeforeStart(t *testing.T) {
