@@ -25,7 +25,7 @@ import (
 	"github.com/compliance-framework/argus/internal/schedule"
 )
 
-// BuiltinProviders are the providers compiled into argus, in the order they are listed in
+// builtinProviders are the providers compiled into argus, in the order they are listed in
 // messages.
 var builtinProviders = []string{"builtin/command", "builtin/file", "builtin/http"}
 
