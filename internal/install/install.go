@@ -514,6 +514,11 @@ func (in *installer) fetchAndExtract(ctx context.Context, u *url.URL, zh, entry,
 		return fmt.Errorf("archive %s has sha256 %s, but the signed SHA256SUMS says %s: it was altered or damaged in transit", u.Redacted(), got, zh)
 	}
 	if err := extract(ctx, archive, format, dir, in.req.Limits); err != nil {
+		// Name the archive as the user knows it, not by its scratch path.
+		var ae *ArchiveError
+		if errors.As(err, &ae) {
+			ae.Archive = u.Redacted()
+		}
 		return err
 	}
 	return checkEntrypoint(dir, entry)
