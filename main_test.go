@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/compliance-framework/argus/internal/controlplane/cptest"
 )
 
 // TestMain lets the test binary stand in for the argus binary (and the test tools) inside the
@@ -44,14 +47,24 @@ func TestScripts(t *testing.T) {
 			for _, v := range []string{"CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "NO_COLOR"} {
 				env.Setenv(v, "")
 			}
-			return nil
+			// Every script gets its own fake control plane at $FAKECP_URL, accepting these
+			// agent credentials.
+			env.Setenv("FAKECP_CLIENT_ID", "argus-agent")
+			env.Setenv("FAKECP_CLIENT_SECRET", "s3cret-value")
+			return cptest.Setup(env)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":     cmdExits,
-			"waitfile":  cmdWaitFile,
-			"interrupt": cmdInterrupt,
-		},
+		Cmds: scriptCmds(),
 	})
+}
+
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"exits":     cmdExits,
+		"waitfile":  cmdWaitFile,
+		"interrupt": cmdInterrupt,
+	}
+	maps.Copy(cmds, cptest.Cmds())
+	return cmds
 }
 
 // cmdExits runs a program and checks its exit code: `exits 3 argus assess ...`, or

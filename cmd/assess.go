@@ -11,6 +11,8 @@ import (
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/builtin"
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/jobsync"
+	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/report"
 	"github.com/compliance-framework/argus/internal/result"
 	"github.com/compliance-framework/argus/internal/runner"
@@ -32,6 +34,7 @@ type selectFlags struct {
 // AssessCmd is `argus assess`.
 type AssessCmd struct {
 	selectFlags
+	deliveryFlags
 	Parallel int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
 	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
 	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
@@ -80,6 +83,18 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	}
 	defer store.Close()
 
+	var cp *session
+	if !c.DryRun {
+		if cp, err = openSession(a, cfg, store, c.deliveryFlags); err != nil {
+			return err
+		}
+	}
+	if cp != nil {
+		cp.start(ctx, a, cfg)
+	} else if err := mergeLastGood(a, cfg, store); err != nil {
+		return err
+	}
+
 	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
 	if err != nil {
 		return err
@@ -115,6 +130,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		Parallel: parallelism(c.Parallel, cfg),
 		Logger:   a.logger,
 	}
+	if cp != nil {
+		exec.Collector = &publish.Publisher{Outbox: cp.outbox}
+	}
 	out, runErr := exec.Execute(ctx, cfg, due)
 	if out.Run == nil {
 		return runErr
@@ -147,7 +165,16 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	}
 	if ctx.Err() != nil {
 		fmt.Fprintf(a.Stderr, "argus: stopped: %d due job(s) did not run; they are due again on the next run\n", out.NotRun)
+		if cp != nil {
+			fmt.Fprintln(a.Stderr, "argus: finished results are kept in the outbox; the next run delivers them")
+		}
 		return ctx.Err()
+	}
+	pending := 0
+	if cp != nil {
+		if pending = cp.deliver(ctx, a); pending > 0 {
+			fmt.Fprintf(a.Stderr, "argus: %d result(s) could not be delivered to the control plane; they wait in the outbox (see \"argus outbox list\")\n", pending)
+		}
 	}
 	if runErr != nil {
 		fmt.Fprintf(a.Stderr, "argus: error: %v\n", runErr)
@@ -158,6 +185,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		return exitError{1}
 	case result.VerdictIncomplete:
 		return exitError{3}
+	}
+	if pending > 0 {
+		return exitError{4}
 	}
 	return nil
 }
@@ -227,4 +257,18 @@ func baseDir(a *app) string {
 	}
 	wd, _ := os.Getwd()
 	return wd
+}
+
+// mergeLastGood adds the control plane's job specs from the last good copy, without asking the
+// control plane: for plans and dry runs, which must not touch the network.
+func mergeLastGood(a *app, cfg *config.Config, store *state.Store) error {
+	if cfg.ControlPlane == nil || !cfg.ControlPlane.Jobs {
+		return nil
+	}
+	specs, err := jobsync.LastGood(store.Dir())
+	if err != nil {
+		return err
+	}
+	mergeSpecs(a, cfg, specs)
+	return nil
 }

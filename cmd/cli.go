@@ -25,6 +25,7 @@ type CLI struct {
 	Plan     PlanCmd     `cmd:"" help:"Show which jobs are due and why, without running anything (same as assess --dry-run)."`
 	Validate ValidateCmd `cmd:"" help:"Check the configuration for errors without running anything or using the network."`
 	Init     InitCmd     `cmd:"" help:"Install the providers the configuration needs, verify them and pin them in argus.lock.hcl."`
+	Outbox   OutboxCmd   `cmd:"" help:"List, deliver or drop results still waiting for the control plane."`
 	Version  VersionCmd  `cmd:"" help:"Print argus's version, commit and build date."`
 
 	Builtin BuiltinCmd `cmd:"" name:"__builtin" hidden:"" help:"Run a built-in provider (argus runs this itself; not for people)."`

@@ -35,6 +35,9 @@ func (c *PlanCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer store.Close()
+	if err := mergeLastGood(a, cfg, store); err != nil {
+		return err
+	}
 	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
 	if err != nil {
 		return err

@@ -36,6 +36,13 @@ type Resolver interface {
 	Command(ctx context.Context, provider string) (runner.Command, error)
 }
 
+// Collector keeps a finished job's results durably (in the outbox) before the state file
+// records the job as finished: a crash between the two runs the job again rather than losing
+// its results.
+type Collector interface {
+	Collect(run *result.Run, j result.Job) error
+}
+
 var _ Runner = (*runner.Runner)(nil)
 
 // Executor runs due jobs.
@@ -43,6 +50,8 @@ type Executor struct {
 	Runner   Runner        // required
 	State    StateRecorder // required
 	Resolver Resolver      // required
+	// Collector, when set, is given each finished job before its end is recorded.
+	Collector Collector
 	// JobDone, when set, is called with each finished job, one call at a time, as jobs finish.
 	JobDone  func(result.Job)
 	Parallel int // jobs at once; <= 0 means 1
@@ -154,12 +163,20 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 				return nil
 			}
 			rj := jobResult(job, out)
-			err := e.State.Finished(job.Name, rj.End, string(rj.Status()))
+			var err error
+			if e.Collector != nil {
+				if err = e.Collector.Collect(run, rj); err != nil {
+					err = fmt.Errorf("keep results of job %q: %w", job.Name, err)
+				}
+			}
+			if err == nil {
+				if err = e.State.Finished(job.Name, rj.End, string(rj.Status())); err != nil {
+					err = fmt.Errorf("record end of job %q: %w", job.Name, err)
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
-			if err != nil {
-				stateErr = cmp.Or(stateErr, fmt.Errorf("record end of job %q: %w", job.Name, err))
-			}
+			stateErr = cmp.Or(stateErr, err)
 			run.Jobs = append(run.Jobs, rj)
 			if e.JobDone != nil {
 				e.JobDone(rj)

@@ -1,0 +1,107 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/compliance-framework/argus/internal/builtin"
+	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/controlplane"
+	"github.com/compliance-framework/argus/internal/jobsync"
+	"github.com/compliance-framework/argus/internal/outbox"
+	"github.com/compliance-framework/argus/internal/publish"
+	"github.com/compliance-framework/argus/internal/retry"
+	"github.com/compliance-framework/argus/internal/state"
+	"github.com/compliance-framework/argus/internal/version"
+)
+
+// deliveryFlags tune how hard argus tries to reach the control plane.
+type deliveryFlags struct {
+	RetryBudget time.Duration `default:"2m" help:"Total time this run may spend retrying the control plane (connection errors, 408, 429, 5xx) before leaving results in the outbox."`
+}
+
+// session is this invocation's link to the control plane: one client (one connection pool, one
+// token, one retry budget) and the outbox. A nil session means no control_plane block.
+type session struct {
+	client    *controlplane.Client
+	outbox    *outbox.Outbox
+	runtimeID uuid.UUID
+}
+
+func openSession(a *app, cfg *config.Config, store *state.Store, f deliveryFlags) (*session, error) {
+	if cfg.ControlPlane == nil {
+		return nil, nil
+	}
+	client, err := controlplane.New(controlplane.Config{
+		BaseURL:      cfg.ControlPlane.URL,
+		ClientID:     cfg.ControlPlane.ClientID,
+		ClientSecret: cfg.ControlPlane.ClientSecret,
+		Logger:       a.logger,
+		Budget:       retry.NewBudget(f.RetryBudget),
+		UserAgent:    "argus/" + version.Get().Version,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("control plane: %w", err)
+	}
+	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	rid, err := store.RuntimeID()
+	if err != nil {
+		return nil, err
+	}
+	id, err := uuid.Parse(rid)
+	if err != nil {
+		return nil, fmt.Errorf("runtime id %q in %s: %w", rid, store.Dir(), err)
+	}
+	return &session{client: client, outbox: ob, runtimeID: id}, nil
+}
+
+// start sends the heartbeat, merges the control plane's job specs into cfg when it serves
+// them, and delivers what earlier runs left in the outbox. None of it stops the run: a control
+// plane that is down costs a warning, and results wait in the outbox.
+func (s *session) start(ctx context.Context, a *app, cfg *config.Config) {
+	if err := s.client.Heartbeat(ctx, s.runtimeID, time.Now()); err != nil {
+		a.logger.Warn("heartbeat not delivered", "err", err)
+	}
+	if cfg.ControlPlane.Jobs {
+		specs, src, err := jobsync.Fetch(ctx, s.client, filepath.Dir(s.outbox.Dir()), s.runtimeID)
+		if err != nil {
+			a.logger.Warn("job specs from the control plane", "err", err)
+		}
+		a.logger.Debug("job specs", "source", src, "jobs", len(specs))
+		mergeSpecs(a, cfg, specs)
+	}
+	if items, err := s.outbox.List(); err == nil && len(items) > 0 {
+		a.logger.Info("delivering results left by earlier runs", "items", len(items))
+		s.deliver(ctx, a)
+	}
+}
+
+func mergeSpecs(a *app, cfg *config.Config, specs []controlplane.JobSpec) {
+	host, _ := os.Hostname()
+	isBuiltin := func(name string) bool { _, ok := builtin.Lookup(name); return ok }
+	for _, w := range jobsync.Merge(cfg, specs, isBuiltin, host) {
+		a.logger.Warn(w)
+	}
+}
+
+// deliver sends everything in the outbox and returns how many items are still waiting.
+func (s *session) deliver(ctx context.Context, a *app) int {
+	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), nil)
+	if err != nil {
+		a.logger.Error("outbox", "err", err)
+	}
+	if err != nil || rep.Pending() > 0 {
+		if items, lerr := s.outbox.List(); lerr == nil {
+			return len(items)
+		}
+	}
+	return rep.Pending()
+}

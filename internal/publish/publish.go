@@ -1,0 +1,67 @@
+// Package publish turns finished jobs into evidence for the control plane, kept durably in the
+// outbox before anything is sent, and delivers the outbox through the control-plane client.
+//
+// It is not responsible for the wire format (package controlplane), the on-disk queue (package
+// outbox) or local reports (package report).
+package publish
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/compliance-framework/argus/internal/controlplane"
+	"github.com/compliance-framework/argus/internal/outbox"
+	"github.com/compliance-framework/argus/internal/result"
+)
+
+// Publisher writes one outbox item per result that asserts something (skips assert nothing).
+type Publisher struct {
+	Outbox *outbox.Outbox    // required
+	Now    func() time.Time // default time.Now
+}
+
+// Collect makes every result of j durable in the outbox. It returns once each item is written
+// and fsynced, so that a crash after Collect loses nothing.
+func (p *Publisher) Collect(run *result.Run, j result.Job) error {
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	for _, res := range j.Results {
+		ev, ok := controlplane.NewEvidence(run, j, res, now())
+		if !ok {
+			continue
+		}
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("encode evidence of job %q: %w", j.Name, err)
+		}
+		// A fresh ID per result and run: the idempotency key of this one delivery, while the
+		// evidence's own UUID names the stream it continues.
+		if _, err := p.Outbox.Put(outbox.Item{ID: uuid.NewString(), Kind: outbox.KindEvidence, Payload: payload}); err != nil {
+			return fmt.Errorf("keep result of job %q in the outbox: %w", j.Name, err)
+		}
+	}
+	return nil
+}
+
+// EvidenceSender sends one evidence document.
+type EvidenceSender interface {
+	SendEvidenceJSON(ctx context.Context, idempotencyKey string, payload json.RawMessage) error
+}
+
+var _ EvidenceSender = (*controlplane.Client)(nil)
+
+// Sender delivers outbox items with c.
+func Sender(c EvidenceSender) outbox.Sender {
+	return outbox.SenderFunc(func(ctx context.Context, it outbox.Item) error {
+		if it.Kind != outbox.KindEvidence {
+			return fmt.Errorf("outbox item %s has kind %q, which this argus does not know how to deliver", it.ID, it.Kind)
+		}
+		return c.SendEvidenceJSON(ctx, it.ID, it.Payload)
+	})
+}
