@@ -20,7 +20,7 @@ import (
 
 // Publisher writes one outbox item per result that asserts something (skips assert nothing).
 type Publisher struct {
-	Outbox *outbox.Outbox    // required
+	Outbox *outbox.Outbox   // required
 	Now    func() time.Time // default time.Now
 }
 
