@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# The README's test command, exactly.
+set -euo pipefail
+go test ./...
