@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/compliance-framework/argus/internal/controlplane/cptest"
+	"github.com/compliance-framework/argus/internal/registrytest"
 )
 
 // TestMain lets the test binary stand in for the argus binary (and the test tools) inside the
@@ -39,6 +41,7 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       os.Getenv("ARGUS_UPDATE_SCRIPTS") == "1",
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("REPO", repo)
+			env.Setenv("PLATFORM", runtime.GOOS+"_"+runtime.GOARCH)
 			home := filepath.Join(env.WorkDir, ".home")
 			env.Setenv("HOME", home)
 			env.Setenv("XDG_STATE_HOME", filepath.Join(home, "state"))
@@ -53,15 +56,18 @@ func TestScripts(t *testing.T) {
 			env.Setenv("FAKECP_CLIENT_SECRET", "s3cret-value")
 			return cptest.Setup(env)
 		},
-		Cmds: scriptCmds(),
+		Cmds: scriptCmds(t),
 	})
 }
 
-func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+func scriptCmds(t *testing.T) map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	regs := &scriptRegistries{t: t, m: map[*testscript.TestScript]*registrytest.Registry{}}
 	cmds := map[string]func(ts *testscript.TestScript, neg bool, args []string){
-		"exits":     cmdExits,
-		"waitfile":  cmdWaitFile,
-		"interrupt": cmdInterrupt,
+		"exits":      cmdExits,
+		"waitfile":   cmdWaitFile,
+		"interrupt":  cmdInterrupt,
+		"registry":   regs.cmd,
+		"executable": writeExecutable,
 	}
 	maps.Copy(cmds, cptest.Cmds())
 	return cmds

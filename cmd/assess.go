@@ -11,6 +11,7 @@ import (
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/builtin"
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/jobsync"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/report"
@@ -35,6 +36,7 @@ type selectFlags struct {
 type AssessCmd struct {
 	selectFlags
 	deliveryFlags
+	cacheFlags
 	Parallel int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
 	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
 	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
@@ -118,14 +120,14 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintln(view, noJobDue(plan))
 	}
 
-	self, err := os.Executable()
+	res, err := c.resolver(a, cfg)
 	if err != nil {
-		return fmt.Errorf("find argus's own executable to run built-in providers: %w", err)
+		return err
 	}
 	exec := &assess.Executor{
 		Runner:   &runner.Runner{Logger: a.logger},
 		State:    store,
-		Resolver: resolver{self: self},
+		Resolver: res,
 		JobDone:  func(j result.Job) { _ = term.Job(j) },
 		Parallel: parallelism(c.Parallel, cfg),
 		Logger:   a.logger,
@@ -230,14 +232,45 @@ func openState(ctx context.Context, a *app, cfg *config.Config, f selectFlags, w
 }
 
 // resolver runs built-in providers by re-executing argus itself, so that they go through the
-// same runner (sanitised environment, timeout, output limits) as installed ones.
-type resolver struct{ self string }
+// same runner (sanitised environment, timeout, output limits) as installed ones; installed
+// providers are verified against the lock file once per invocation, before their first job.
+type resolver struct {
+	self      string
+	installed *install.Verifier // nil when the configuration has no provider blocks
+}
+
+func (c *AssessCmd) resolver(a *app, cfg *config.Config) (resolver, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return resolver{}, fmt.Errorf("find argus's own executable to run built-in providers: %w", err)
+	}
+	r := resolver{self: self}
+	if len(cfg.Providers) > 0 {
+		lock, err := loadLock(a, cfg)
+		if err != nil {
+			return resolver{}, err
+		}
+		ca, err := c.cache(a)
+		if err != nil {
+			return resolver{}, err
+		}
+		r.installed = &install.Verifier{Cache: ca, Config: cfg, Lock: lock}
+	}
+	return r, nil
+}
 
 func (r resolver) Command(_ context.Context, provider string) (runner.Command, error) {
 	if _, ok := builtin.Lookup(provider); ok {
 		return runner.Command{Path: r.self, Args: []string{"__builtin", provider}}, nil
 	}
-	return runner.Command{}, fmt.Errorf("provider is not installed: run \"argus init\" (argus assess never downloads providers)")
+	if r.installed == nil {
+		return runner.Command{}, fmt.Errorf("no provider block named %q", provider)
+	}
+	entry, err := r.installed.Entrypoint(provider)
+	if err != nil {
+		return runner.Command{}, err
+	}
+	return runner.Command{Path: entry}, nil
 }
 
 // configSecrets are the configuration's values that must never appear in any output.

@@ -21,12 +21,13 @@ import (
 type CLI struct {
 	Globals
 
-	Assess   AssessCmd   `cmd:"" help:"Run the jobs that are due now and report their results."`
-	Plan     PlanCmd     `cmd:"" help:"Show which jobs are due and why, without running anything (same as assess --dry-run)."`
-	Validate ValidateCmd `cmd:"" help:"Check the configuration for errors without running anything or using the network."`
-	Init     InitCmd     `cmd:"" help:"Install the providers the configuration needs, verify them and pin them in argus.lock.hcl."`
-	Outbox   OutboxCmd   `cmd:"" help:"List, deliver or drop results still waiting for the control plane."`
-	Version  VersionCmd  `cmd:"" help:"Print argus's version, commit and build date."`
+	Assess    AssessCmd    `cmd:"" help:"Run the jobs that are due now and report their results."`
+	Plan      PlanCmd      `cmd:"" help:"Show which jobs are due and why, without running anything (same as assess --dry-run)."`
+	Validate  ValidateCmd  `cmd:"" help:"Check the configuration for errors without running anything or using the network."`
+	Init      InitCmd      `cmd:"" help:"Install the providers the configuration needs, verify them and pin them in argus.lock.hcl."`
+	Providers ProvidersCmd `cmd:"" help:"List installed providers, lock more platforms, or write an offline mirror."`
+	Outbox    OutboxCmd    `cmd:"" help:"List, deliver or drop results still waiting for the control plane."`
+	Version   VersionCmd   `cmd:"" help:"Print argus's version, commit and build date."`
 
 	Builtin BuiltinCmd `cmd:"" name:"__builtin" hidden:"" help:"Run a built-in provider (argus runs this itself; not for people)."`
 }

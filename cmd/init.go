@@ -1,23 +1,56 @@
 package cmd
 
 import (
+	"context"
 	"fmt"
-	"strings"
+	"os"
+	"path/filepath"
+
+	"github.com/compliance-framework/argus/internal/cache"
+	"github.com/compliance-framework/argus/internal/getter"
+	"github.com/compliance-framework/argus/internal/install"
+	"github.com/compliance-framework/argus/internal/lockfile"
 )
+
+// cacheFlags locate the provider cache shared by every project and CI run on the machine.
+type cacheFlags struct {
+	CacheDir string `placeholder:"DIR" help:"Provider cache shared by every project on this machine (default $XDG_CACHE_HOME/argus)."`
+}
+
+func (f cacheFlags) cache(a *app) (*cache.Cache, error) {
+	dir := f.CacheDir
+	if dir == "" {
+		var err error
+		if dir, err = cache.DefaultDir(a.env); err != nil {
+			return nil, err
+		}
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("provider cache directory %q: %w", dir, err)
+	}
+	return &cache.Cache{Dir: abs}, nil
+}
 
 // InitCmd is `argus init`.
 type InitCmd struct {
-	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	cacheFlags
+	Config   string   `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	Upgrade  bool     `help:"Pick the newest version each constraint allows, even when the lock file pins an older one."`
+	Lockfile string   `enum:"auto,update,readonly" default:"auto" help:"update writes argus.lock.hcl when it changes; readonly fails instead (for CI); auto is readonly when CI=true, else update."`
+	Platform []string `placeholder:"OS_ARCH" help:"Also record hashes for this platform in the lock file, e.g. darwin_arm64 (repeatable)."`
 }
 
 // Help is shown under the command's usage line.
 func (c *InitCmd) Help() string {
-	return `Resolves every provider block of the configuration, downloads and verifies it, caches
-it and pins it in argus.lock.hcl next to the configuration. Built-in providers need no
-installation.`
+	return `Resolves every provider block (source + version constraint) against its registry index,
+downloads it, verifies its archive hash and the minisign signature of its SHA256SUMS, caches it,
+and pins the version and hashes in argus.lock.hcl next to the configuration (commit that file).
+With a satisfied lock and a warm cache it makes no network request at all. Built-in providers
+need no installation.`
 }
 
-func (c *InitCmd) Run(a *app) error {
+func (c *InitCmd) Run(ctx context.Context, a *app) error {
 	cfg, err := loadConfig(a, c.Config)
 	if err != nil {
 		return err
@@ -26,9 +59,55 @@ func (c *InitCmd) Run(a *app) error {
 		fmt.Fprintln(a.Stdout, "Nothing to install: the configuration uses built-in providers only.")
 		return nil
 	}
-	names := make([]string, len(cfg.Providers))
-	for i, p := range cfg.Providers {
-		names[i] = p.Name
+	ca, err := c.cache(a)
+	if err != nil {
+		return err
 	}
-	return fmt.Errorf("this build of argus runs built-in providers only; it cannot install provider(s) %s yet", strings.Join(names, ", "))
+	mode := install.LockUpdate
+	if c.Lockfile == "readonly" || (c.Lockfile == "auto" && a.env("CI") == "true") {
+		mode = install.LockReadOnly
+	}
+	res, err := install.Init(ctx, install.Request{
+		Config:    cfg,
+		Cache:     ca,
+		Fetcher:   getter.New(nil),
+		Mode:      mode,
+		Upgrade:   c.Upgrade,
+		Platforms: c.Platform,
+		Progress:  a.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range res.Providers {
+		how := "installed"
+		if p.Reused {
+			how = "already installed and verified"
+		}
+		v := p.Version
+		if v == "" {
+			v = "local"
+		}
+		fmt.Fprintf(a.Stdout, "%s  %s %s  %s\n", p.Name, p.Source, v, how)
+	}
+	lockPath := filepath.Join(cfg.Dir, lockfile.FileName)
+	switch {
+	case res.Changed:
+		fmt.Fprintf(a.Stdout, "Wrote %s: commit it so that every run uses exactly these providers.\n", relPath(lockPath))
+	default:
+		fmt.Fprintf(a.Stdout, "%s is up to date.\n", relPath(lockPath))
+	}
+	return nil
+}
+
+// relPath shows a path relative to the working directory when that is shorter.
+func relPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && len(r) < len(p) {
+		return r
+	}
+	return p
 }

@@ -1,0 +1,137 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/getter"
+	"github.com/compliance-framework/argus/internal/install"
+	"github.com/compliance-framework/argus/internal/lockfile"
+)
+
+// ProvidersCmd is `argus providers`.
+type ProvidersCmd struct {
+	List   ProvidersListCmd   `cmd:"" help:"Show each provider block, where it is installed, and whether it verifies against the lock file."`
+	Lock   ProvidersLockCmd   `cmd:"" help:"Record hashes for more platforms in argus.lock.hcl (for teams on several OSes, and CI)."`
+	Mirror ProvidersMirrorCmd `cmd:"" help:"Write a static mirror of every locked provider to DIR, for air-gapped sites."`
+}
+
+type providerFlags struct {
+	cacheFlags
+	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+}
+
+// load reads the configuration and its lock file, printing diagnostics of either.
+func (f providerFlags) load(a *app) (*config.Config, *lockfile.Lock, error) {
+	cfg, err := loadConfig(a, f.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	lock, err := loadLock(a, cfg)
+	return cfg, lock, err
+}
+
+func loadLock(a *app, cfg *config.Config) (*lockfile.Lock, error) {
+	lock, diags := lockfile.Load(filepath.Join(cfg.Dir, lockfile.FileName))
+	if len(diags) > 0 {
+		_ = config.WriteDiagnostics(a.Stderr, nil, diags, a.color)
+	}
+	if diags.HasErrors() {
+		return nil, exitError{2}
+	}
+	return lock, nil
+}
+
+// ProvidersListCmd is `argus providers list`.
+type ProvidersListCmd struct {
+	providerFlags
+}
+
+func (c *ProvidersListCmd) Run(a *app) error {
+	cfg, lock, err := c.load(a)
+	if err != nil {
+		return err
+	}
+	ca, err := c.cache(a)
+	if err != nil {
+		return err
+	}
+	if len(cfg.Providers) == 0 {
+		fmt.Fprintln(a.Stdout, "The configuration has no provider blocks: its jobs use built-in providers only.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSOURCE\tVERSION\tSTATUS")
+	bad := 0
+	for _, s := range install.List(ca, cfg, lock) {
+		status := "verified: " + s.Dir
+		if s.Err != nil {
+			status = s.Err.Error()
+			bad++
+		}
+		v := s.Version
+		if v == "" {
+			v = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Name, s.Source, v, status)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d provider(s) are not installed or do not verify: run \"argus init\"", bad)
+	}
+	return nil
+}
+
+// ProvidersLockCmd is `argus providers lock`.
+type ProvidersLockCmd struct {
+	providerFlags
+	Platform []string `required:"" placeholder:"OS_ARCH" help:"Platform to add, e.g. linux_amd64 or darwin_arm64 (repeatable)."`
+}
+
+func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
+	cfg, err := loadConfig(a, c.Config)
+	if err != nil {
+		return err
+	}
+	ca, err := c.cache(a)
+	if err != nil {
+		return err
+	}
+	res, err := install.LockPlatforms(ctx, install.Request{Config: cfg, Cache: ca, Fetcher: getter.New(nil), Progress: a.Stderr}, c.Platform)
+	if err != nil {
+		return err
+	}
+	if res.Changed {
+		fmt.Fprintf(a.Stdout, "Added %v to %s.\n", c.Platform, lockfile.FileName)
+	} else {
+		fmt.Fprintf(a.Stdout, "%s already covers %v.\n", lockfile.FileName, c.Platform)
+	}
+	return nil
+}
+
+// ProvidersMirrorCmd is `argus providers mirror`.
+type ProvidersMirrorCmd struct {
+	providerFlags
+	Dir string `arg:"" placeholder:"DIR" help:"Directory to write the mirror to; it is replaced as a whole, atomically."`
+}
+
+func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app) error {
+	cfg, lock, err := c.load(a)
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(c.Dir)
+	if err != nil {
+		return err
+	}
+	if err := install.Mirror(ctx, install.MirrorRequest{Config: cfg, Lock: lock, Fetcher: getter.New(nil), Dir: dir, Progress: a.Stderr}); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.Stdout, "Wrote a mirror of %d locked provider(s) to %s. Serve it from any static server and point a registry block's url at it.\n", len(lock.Providers), c.Dir)
+	return nil
+}
