@@ -1,6 +1,9 @@
 package cmd
 
 import (
+	"cmp"
+	"slices"
+
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/compliance-framework/argus/internal/config"
@@ -12,6 +15,7 @@ import (
 func loadConfig(a *app, path string) (*config.Config, error) {
 	cfg, diags := config.Load(path, &config.LoadOptions{ArgusVersion: version.Get().Version})
 	if len(diags) > 0 {
+		sortDiagnostics(diags)
 		files := map[string]*hcl.File{}
 		if cfg != nil {
 			files = cfg.Files
@@ -22,4 +26,23 @@ func loadConfig(a *app, path string) (*config.Config, error) {
 		return nil, exitError{2}
 	}
 	return cfg, nil
+}
+
+// sortDiagnostics puts diagnostics in file and line order, so that a user fixing them reads
+// each file top to bottom; diagnostics without a location come first.
+func sortDiagnostics(diags hcl.Diagnostics) {
+	slices.SortStableFunc(diags, func(a, b *hcl.Diagnostic) int {
+		switch {
+		case a.Subject == nil && b.Subject == nil:
+			return 0
+		case a.Subject == nil:
+			return -1
+		case b.Subject == nil:
+			return 1
+		}
+		return cmp.Or(
+			cmp.Compare(a.Subject.Filename, b.Subject.Filename),
+			cmp.Compare(a.Subject.Start.Byte, b.Subject.Start.Byte),
+		)
+	})
 }
