@@ -2,7 +2,11 @@ package assess
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -165,7 +169,7 @@ func pass(_ context.Context, t runner.Task) runner.Outcome {
 	return runner.Outcome{Results: []sdk.Result{{Title: t.Request.Job.Name, Status: sdk.StatusPass}}}
 }
 
-func plannedAll(t *testing.T, cfg *config.Config) []Planned {
+func plannedAll(t testing.TB, cfg *config.Config) []Planned {
 	t.Helper()
 	p, err := MakePlan(cfg, nil, Selection{All: true}, time.Now())
 	if err != nil {
@@ -293,5 +297,75 @@ func TestExecuteStateFailureStopsNewJobs(t *testing.T) {
 	}
 	if len(out.Run.Jobs) != 1 || out.NotRun != 2 {
 		t.Errorf("jobs %d, not run %d; want 1 and 2", len(out.Run.Jobs), out.NotRun)
+	}
+}
+
+// batchingState records how Execute switches write-behind on and off.
+type batchingState struct {
+	fakeState
+	calls []time.Duration
+}
+
+func (b *batchingState) SetWriteBehind(d time.Duration) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls = append(b.calls, d)
+	return nil
+}
+
+func TestExecuteDefersStateWritesOnlyForLargeRuns(t *testing.T) {
+	tests := []struct {
+		jobs int
+		want []time.Duration
+	}{
+		{writeBehindJobs, nil},
+		{writeBehindJobs + 1, []time.Duration{writeBehindInterval, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.jobs), func(t *testing.T) {
+			var jobs []config.Job
+			for i := range tt.jobs {
+				jobs = append(jobs, job(fmt.Sprintf("j%03d", i), "always"))
+			}
+			cfg := testConfig(jobs...)
+			st := &batchingState{}
+			out, err := (&Executor{Runner: &fakeRunner{outcome: pass}, State: st, Resolver: fakeResolver{}, Parallel: 2}).Execute(context.Background(), cfg, plannedAll(t, cfg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, st.calls); diff != "" {
+				t.Errorf("SetWriteBehind calls (-want +got):\n%s", diff)
+			}
+			if len(st.finished) != tt.jobs || len(out.Run.Jobs) != tt.jobs {
+				t.Errorf("finished %d, ran %d; want %d", len(st.finished), len(out.Run.Jobs), tt.jobs)
+			}
+		})
+	}
+}
+
+// A large run defers state writes, but every end is on disk when Execute returns, before Close.
+func TestExecuteLargeRunStateFileCompleteOnReturn(t *testing.T) {
+	dir := t.TempDir()
+	st, err := state.Open(context.Background(), dir, 0, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cfg := benchConfig(writeBehindJobs * 2)
+	if _, err := (&Executor{Runner: &fakeRunner{outcome: pass}, State: st, Resolver: fakeResolver{}, Parallel: 2}).Execute(context.Background(), cfg, plannedAll(t, cfg)); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, state.StateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ Jobs map[string]state.JobState }
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range cfg.Jobs {
+		if got := f.Jobs[j.Name]; got.LastStatus != "pass" || got.SpecHash != j.SpecHash() {
+			t.Fatalf("state file: job %s = %+v, want finished with status pass", j.Name, got)
+		}
 	}
 }
