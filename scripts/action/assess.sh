@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Step "assess" of the argus GitHub Action (action.yml): run the jobs and write the reports.
+# The step itself succeeds whatever argus's exit code is, so that the report uploads that follow
+# run; it records the code in the "exit-code" output and the "propagate" step exits with it.
+#
+# Inputs (environment):
+#   ARGUS                  the executable (default "argus" on PATH)
+#   ARGUS_INPUT_CONFIG     --config
+#   ARGUS_INPUT_REPORTS    FORMAT=PATH entries separated by spaces or newlines
+#   ARGUS_INPUT_FAIL_ON    --fail-on
+#   ARGUS_INPUT_SHARD      --shard I/N (empty: all jobs)
+#   ARGUS_INPUT_ALL        "true" adds --all (run every job whatever its schedule)
+#   ARGUS_INPUT_ARGS       more arguments for argus assess, split on whitespace
+#   ARGUS_CACHE_DIR        provider cache (argus reads it as --cache-dir)
+#   GITHUB_OUTPUT          set by GitHub
+# Outputs: exit-code, sarif (the SARIF report path, if any), reports (newline-separated paths),
+# artifact-name (a name safe for actions/upload-artifact, unique per shard).
+set -euo pipefail
+
+args=(assess --config "${ARGUS_INPUT_CONFIG:-.}" --fail-on "${ARGUS_INPUT_FAIL_ON:-fail}")
+if [ "${ARGUS_INPUT_ALL:-true}" = true ]; then args+=(--all); fi
+if [ -n "${ARGUS_INPUT_SHARD:-}" ]; then args+=(--shard "$ARGUS_INPUT_SHARD"); fi
+
+sarif=""
+reports=()
+read -r -d '' -a entries <<<"${ARGUS_INPUT_REPORTS:-}" || true
+for entry in ${entries[@]+"${entries[@]}"}; do
+  format=${entry%%=*}
+  path=${entry#*=}
+  if [ "$format" = "$entry" ] || [ -z "$path" ]; then
+    echo "::error title=argus::reports entry \"$entry\" is not FORMAT=PATH" >&2
+    exit 2
+  fi
+  args+=(--report "$entry")
+  if [ "$path" != - ]; then
+    reports+=("$path")
+    if [ "$format" = sarif ]; then sarif=$path; fi
+  fi
+done
+
+read -r -d '' -a extra <<<"${ARGUS_INPUT_ARGS:-}" || true
+args+=(${extra[@]+"${extra[@]}"})
+
+code=0
+"${ARGUS:-argus}" "${args[@]}" || code=$?
+
+name=argus-reports
+if [ -n "${ARGUS_INPUT_SHARD:-}" ]; then name="argus-reports-shard-${ARGUS_INPUT_SHARD//\//-of-}"; fi
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  {
+    echo "exit-code=$code"
+    echo "sarif=$sarif"
+    echo "artifact-name=$name"
+    echo "reports<<ARGUS_REPORTS_EOF"
+    if [ "${#reports[@]}" -gt 0 ]; then printf '%s\n' "${reports[@]}"; fi
+    echo "ARGUS_REPORTS_EOF"
+  } >>"$GITHUB_OUTPUT"
+fi
+echo "argus assess exited with $code"
