@@ -14,6 +14,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/fatih/color"
+	"github.com/willabides/kongplete"
 	"golang.org/x/term"
 )
 
@@ -21,13 +22,14 @@ import (
 type CLI struct {
 	Globals
 
-	Assess    AssessCmd    `cmd:"" help:"Run the jobs that are due now and report their results."`
-	Plan      PlanCmd      `cmd:"" help:"Show which jobs are due and why, without running anything (same as assess --dry-run)."`
-	Validate  ValidateCmd  `cmd:"" help:"Check the configuration for errors without running anything or using the network."`
-	Init      InitCmd      `cmd:"" help:"Install the providers the configuration needs, verify them and pin them in argus.lock.hcl."`
-	Providers ProvidersCmd `cmd:"" help:"List installed providers, lock more platforms, or write an offline mirror."`
-	Outbox    OutboxCmd    `cmd:"" help:"List, deliver or drop results still waiting for the control plane."`
-	Version   VersionCmd   `cmd:"" help:"Print argus's version, commit and build date."`
+	Assess     AssessCmd     `cmd:"" help:"Run the jobs that are due now and report their results."`
+	Plan       PlanCmd       `cmd:"" help:"Show which jobs are due and why, without running anything (same as assess --dry-run)."`
+	Validate   ValidateCmd   `cmd:"" help:"Check the configuration for errors without running anything or using the network."`
+	Init       InitCmd       `cmd:"" help:"Install the providers the configuration needs, verify them and pin them in argus.lock.hcl."`
+	Providers  ProvidersCmd  `cmd:"" help:"List installed providers, lock more platforms, or write an offline mirror."`
+	Outbox     OutboxCmd     `cmd:"" help:"List, deliver or drop results still waiting for the control plane."`
+	Version    VersionCmd    `cmd:"" help:"Print argus's version, commit and build date."`
+	Completion CompletionCmd `cmd:"" help:"Print a shell completion script for bash, zsh or fish."`
 
 	Builtin BuiltinCmd `cmd:"" name:"__builtin" hidden:"" help:"Run a built-in provider (argus runs this itself; not for people)."`
 }
@@ -113,6 +115,8 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 			}
 		}
 	}()
+	// Answers a shell's completion request (COMP_LINE set) and exits through kong.Exit.
+	kongplete.Complete(parser)
 	kctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "argus: error: %v\n", err)
