@@ -48,7 +48,7 @@ func (c *AssessCmd) Help() string {
 	return `Runs each job that is due (never ran, changed, or its schedule came round) once, in
 parallel, and prints one line per result. Use --all in CI to run everything, --dry-run to
 see what would run. Exit codes: 0 pass, 1 a result failed --fail-on, 2 configuration or
-usage error, 3 a provider errored, 130/143 interrupted.`
+usage error, 3 a provider errored, 4 results wait in the outbox, 130/143 interrupted.`
 }
 
 func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
