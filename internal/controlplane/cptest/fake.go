@@ -36,7 +36,7 @@ type Options struct {
 
 // Switches make the fake misbehave. Counters count down as requests consume them. They apply
 // to requests under /api whose path starts with Path (all of them when Path is empty), in this
-// order: Down, Delay, Unauthorized401, Fail500, Status429.
+// order: Down, Delay, Unauthorized401, Fail500, Status429, Reject400.
 type Switches struct {
 	// Down closes every connection without an answer, as a crashed server would.
 	Down bool `json:"down"`
@@ -48,6 +48,9 @@ type Switches struct {
 	Status429 int `json:"status429"`
 	// RetryAfter is the Retry-After of those 429s: seconds or an HTTP-date; "1" when empty.
 	RetryAfter string `json:"retry_after"`
+	// Reject400 answers the next N requests with 400 and the API's error shape, as the API
+	// does for a body it cannot bind: the answer argus must keep as permanent.
+	Reject400 int `json:"reject400"`
 	// Unauthorized401 revokes every issued token and answers the next N bearer requests with
 	// 401, as when a token expires early.
 	Unauthorized401 int `json:"unauthorized401"`
@@ -136,7 +139,7 @@ type Rejection struct {
 type Injection struct {
 	Method string `json:"method"`
 	Path   string `json:"path"`
-	What   string `json:"what"` // "down", "500", "429", "401"
+	What   string `json:"what"` // "down", "500", "429", "401", "400"
 }
 
 // Fake is the fake control plane. Its zero value is not usable: call New.
@@ -312,6 +315,9 @@ func (f *Fake) inject(w http.ResponseWriter, r *http.Request) bool {
 	case f.sw.Status429 > 0:
 		f.sw.Status429--
 		what = "429"
+	case f.sw.Reject400 > 0:
+		f.sw.Reject400--
+		what = "400"
 	}
 	retryAfter := cmp.Or(f.sw.RetryAfter, "1")
 	f.mu.Unlock()
@@ -328,6 +334,10 @@ func (f *Fake) inject(w http.ResponseWriter, r *http.Request) bool {
 		f.note(r, what)
 		w.Header().Set("Retry-After", retryAfter)
 		writeJSON(w, http.StatusTooManyRequests, apiError("too many requests"))
+		return false
+	case "400":
+		f.note(r, what)
+		writeJSON(w, http.StatusBadRequest, apiError("code=400, message=injected: the body does not bind to an Evidence"))
 		return false
 	}
 	return true

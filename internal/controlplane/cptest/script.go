@@ -35,10 +35,12 @@ func Setup(e *testscript.Env) error {
 // Cmds returns the "fakecp" script command, driving the fake Setup started:
 //
 //	fakecp set KEY=VALUE...   change switches: down=true delay=2s fail500=3 status429=2
-//	                          retry_after=1 unauthorized401=1 path=/api/evidence; "off" clears all
+//	                          retry_after=1 unauthorized401=1 reject400=1 path=/api/evidence;
+//	                          "off" clears all
 //	fakecp dump               print the recording as JSON on stdout
 //	fakecp expect KEY=N...    assert counts: requests, tokens, heartbeats, evidence, streams,
-//	                          duplicates, rejected, injected, jobs
+//	                          duplicates, rejected, injected, jobs, runtimes (distinct
+//	                          heartbeat UUIDs)
 //	fakecp jobs FILE          serve FILE's JSON as the data of GET /api/argus/jobs (new ETag)
 //	fakecp reset              forget everything received and clear the switches
 func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
@@ -125,10 +127,12 @@ func ParseSwitches(sw Switches, args []string) (Switches, error) {
 			sw.RetryAfter = v
 		case "unauthorized401":
 			sw.Unauthorized401, err = strconv.Atoi(v)
+		case "reject400":
+			sw.Reject400, err = strconv.Atoi(v)
 		case "path":
 			sw.Path = v
 		default:
-			return sw, fmt.Errorf("unknown switch %q (want down, delay, fail500, status429, retry_after, unauthorized401, path or off)", k)
+			return sw, fmt.Errorf("unknown switch %q (want down, delay, fail500, status429, retry_after, unauthorized401, reject400, path or off)", k)
 		}
 		if err != nil {
 			return sw, fmt.Errorf("switch %q: %w", a, err)
@@ -137,9 +141,15 @@ func ParseSwitches(sw Switches, args []string) (Switches, error) {
 	return sw, nil
 }
 
-// Counts are the numbers Expect compares, by name.
+// Counts are the numbers Expect compares, by name. "runtimes" is the number of distinct runtime
+// UUIDs that sent a heartbeat: 1 across runs of one state directory.
 func Counts(r Recording) map[string]int {
+	runtimes := map[string]bool{}
+	for _, h := range r.Heartbeats {
+		runtimes[h.UUID] = true
+	}
 	return map[string]int{
+		"runtimes":   len(runtimes),
 		"requests":   r.Requests,
 		"tokens":     r.TokensIssued,
 		"heartbeats": len(r.Heartbeats),
