@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,6 +69,7 @@ func scriptCmds(t *testing.T) map[string]func(ts *testscript.TestScript, neg boo
 		"interrupt":  cmdInterrupt,
 		"registry":   regs.cmd,
 		"executable": writeExecutable,
+		"httpserve":  (&httpServers{m: map[*testscript.TestScript]*httptest.Server{}}).cmd,
 	}
 	maps.Copy(cmds, cptest.Cmds())
 	return cmds

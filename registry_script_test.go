@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strconv"
 	"sync"
@@ -80,4 +82,32 @@ func writeExecutable(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: executable FILE")
 	}
 	ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o755))
+}
+
+// httpServers is the `httpserve` script command: `httpserve DIR` serves the script's DIR on
+// loopback at $SERVE_URL; `httpserve stop` takes it down (to play an unreachable source).
+type httpServers struct {
+	mu sync.Mutex
+	m  map[*testscript.TestScript]*httptest.Server
+}
+
+func (h *httpServers) cmd(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: httpserve DIR | stop")
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if args[0] == "stop" {
+		srv := h.m[ts]
+		if srv == nil {
+			ts.Fatalf("httpserve: nothing is being served")
+		}
+		srv.Close()
+		delete(h.m, ts)
+		return
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(ts.MkAbs(args[0]))))
+	ts.Defer(srv.Close)
+	h.m[ts] = srv
+	ts.Setenv("SERVE_URL", srv.URL)
 }

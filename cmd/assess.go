@@ -24,7 +24,7 @@ import (
 
 // selectFlags choose jobs; shared by assess and plan.
 type selectFlags struct {
-	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 	All         bool          `help:"Run every job now, ignoring schedules (what CI usually wants)."`
 	Job         []string      `placeholder:"NAME" help:"Run only this job, whatever its schedule (repeatable)."`
 	Shard       string        `placeholder:"I/N" help:"Run only part I of N of the jobs, split by a stable hash of their names (for CI matrices and fleets)."`
@@ -67,7 +67,7 @@ func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
 }
 
 func (c *AssessCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(a, c.Config)
+	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
 	if err != nil {
 		return err
 	}

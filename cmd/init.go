@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/remoteconfig"
 )
 
 // cacheFlags locate the provider cache shared by every project and CI run on the machine.
@@ -35,7 +37,7 @@ func (f cacheFlags) cache(a *app) (*cache.Cache, error) {
 // InitCmd is `argus init`.
 type InitCmd struct {
 	cacheFlags
-	Config   string   `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	Config   string   `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 	Upgrade  bool     `help:"Pick the newest version each constraint allows, even when the lock file pins an older one."`
 	Lockfile string   `enum:"auto,update,readonly" default:"auto" help:"update writes argus.lock.hcl when it changes; readonly fails instead (for CI); auto is readonly when CI=true, else update."`
 	Platform []string `placeholder:"OS_ARCH" help:"Also record hashes for this platform in the lock file, e.g. darwin_arm64 (repeatable)."`
@@ -51,7 +53,7 @@ need no installation.`
 }
 
 func (c *InitCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(a, c.Config)
+	cfg, err := loadConfig(ctx, a, c.Config, "")
 	if err != nil {
 		return err
 	}
@@ -64,7 +66,15 @@ func (c *InitCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	mode := install.LockUpdate
-	if c.Lockfile == "readonly" || (c.Lockfile == "auto" && a.env("CI") == "true") {
+	switch {
+	case c.Lockfile == "readonly", c.Lockfile == "auto" && a.env("CI") == "true":
+		mode = install.LockReadOnly
+	case remoteconfig.IsRemote(c.Config):
+		// The lock file of a remote configuration lives in its fetched copy, which the next
+		// fetch replaces: it must be committed at the source, so init may only check it.
+		if c.Lockfile == "update" {
+			return errors.New("--lockfile=update cannot apply to a remote configuration: commit argus.lock.hcl next to the configuration at its source")
+		}
 		mode = install.LockReadOnly
 	}
 	res, err := install.Init(ctx, install.Request{

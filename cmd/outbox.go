@@ -21,7 +21,7 @@ type OutboxCmd struct {
 
 // stateFlags find the state directory the outbox lives in.
 type stateFlags struct {
-	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 	StateDir    string        `placeholder:"DIR" help:"State directory (default: as argus assess picks it)."`
 	LockTimeout time.Duration `default:"30s" help:"How long to wait for a running argus on the same state."`
 }
@@ -29,7 +29,7 @@ type stateFlags struct {
 // openOutbox opens the outbox of the configuration's state directory under the state lock, so
 // that it never races an assess delivering the same items.
 func openOutbox(ctx context.Context, a *app, f stateFlags, what string) (*outbox.Outbox, func(), error) {
-	cfg, err := loadConfig(a, f.Config)
+	cfg, err := loadConfig(ctx, a, f.Config, f.StateDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -88,7 +88,7 @@ type OutboxFlushCmd struct {
 }
 
 func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(a, c.Config)
+	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
 	if err != nil {
 		return err
 	}

@@ -21,12 +21,12 @@ type ProvidersCmd struct {
 
 type providerFlags struct {
 	cacheFlags
-	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, or a directory of *.argus.hcl files."`
+	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 }
 
 // load reads the configuration and its lock file, printing diagnostics of either.
-func (f providerFlags) load(a *app) (*config.Config, *lockfile.Lock, error) {
-	cfg, err := loadConfig(a, f.Config)
+func (f providerFlags) load(ctx context.Context, a *app) (*config.Config, *lockfile.Lock, error) {
+	cfg, err := loadConfig(ctx, a, f.Config, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -50,8 +50,8 @@ type ProvidersListCmd struct {
 	providerFlags
 }
 
-func (c *ProvidersListCmd) Run(a *app) error {
-	cfg, lock, err := c.load(a)
+func (c *ProvidersListCmd) Run(ctx context.Context, a *app) error {
+	cfg, lock, err := c.load(ctx, a)
 	if err != nil {
 		return err
 	}
@@ -94,7 +94,7 @@ type ProvidersLockCmd struct {
 }
 
 func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(a, c.Config)
+	cfg, err := loadConfig(ctx, a, c.Config, "")
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ type ProvidersMirrorCmd struct {
 }
 
 func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app) error {
-	cfg, lock, err := c.load(a)
+	cfg, lock, err := c.load(ctx, a)
 	if err != nil {
 		return err
 	}
