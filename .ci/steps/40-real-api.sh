@@ -20,6 +20,14 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 
+# ccf-up.sh runs a throwaway PostgreSQL from the Debian server package; install it when missing.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "installing PostgreSQL (Debian package postgresql) for the throwaway database"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null ||
+    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; }
+fi
+command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null
+
 port=18080
 started=no
 # Stop only what this step started: another process may be using an API that was already up.
