@@ -32,7 +32,7 @@ func Serve(h Handler) {
 func Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, h Handler) int {
 	req, err := readRequest(stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "provider: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "provider: %v\n", err)
 		return 2
 	}
 	if !req.Deadline.IsZero() {
@@ -42,15 +42,15 @@ func Run(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, h Handl
 	}
 	resp, err := h(ctx, req)
 	if err != nil {
-		fmt.Fprintf(stderr, "provider: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "provider: %v\n", err)
 		return 1
 	}
 	if err := resp.Validate(); err != nil {
-		fmt.Fprintf(stderr, "provider: handler returned an invalid response: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "provider: handler returned an invalid response: %v\n", err)
 		return 1
 	}
 	if err := json.NewEncoder(stdout).Encode(resp); err != nil {
-		fmt.Fprintf(stderr, "provider: write response: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "provider: write response: %v\n", err)
 		return 1
 	}
 	return 0

@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"os"
@@ -150,7 +151,7 @@ func TestWriteCallbackErrorKeepsOldFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if string(got) != string(old) {
+			if !bytes.Equal(got, old) {
 				t.Errorf("content after failed write = %q, want old %q", got, old)
 			}
 			after, err := os.Stat(path)

@@ -10,7 +10,7 @@ import (
 )
 
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
+	d, err := os.Open(dir) //nolint:gosec // G304: dir is the caller's own output directory, opened only to fsync it
 	if err != nil {
 		return err
 	}

@@ -228,11 +228,12 @@ func (p fileProvider) check(ctx context.Context, c fileChecks, v *verdict, ev ma
 		if ev["symlink"] == true {
 			note = " (it is a symlink whose target does not exist)"
 		}
-		if c.exists && c.optional {
+		switch {
+		case c.exists && c.optional:
 			v.skip("path does not exist%s; it is optional, so nothing else was checked", note)
-		} else if c.exists {
+		case c.exists:
 			v.fail("path does not exist%s", note)
-		} else {
+		default:
 			v.pass("path does not exist%s", note)
 		}
 		return
@@ -328,7 +329,7 @@ func (p fileProvider) checkContent(ctx context.Context, c fileChecks, fi fs.File
 		v.unchecked("open %q to read its content: %v", c.path, err)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 
 	var r io.Reader = ctxReader{ctx, f}
 	if c.sha256 == "" {

@@ -183,7 +183,7 @@ func (c *Cache) Install(ctx context.Context, k Key, want string, fill Filler) (E
 	if err != nil {
 		return Entry{}, fmt.Errorf("install %s: %w", k, err)
 	}
-	defer os.RemoveAll(staging)
+	defer func() { _ = os.RemoveAll(staging) }() // best effort: a leftover staging dir is cleared by the next Clean
 	h, err := Hash(tree)
 	if err != nil {
 		return Entry{}, fmt.Errorf("install %s: %w", k, err)
@@ -200,7 +200,7 @@ func (c *Cache) InstallLocal(ctx context.Context, fill Filler) (Entry, error) {
 	if err != nil {
 		return Entry{}, fmt.Errorf("install local provider: %w", err)
 	}
-	defer os.RemoveAll(staging)
+	defer func() { _ = os.RemoveAll(staging) }() // best effort: a leftover staging dir is cleared by the next Clean
 	h, err := Hash(tree)
 	if err != nil {
 		return Entry{}, err
@@ -233,11 +233,11 @@ func (c *Cache) stage(ctx context.Context, fill Filler) (staging, tree string, e
 	}
 	tree = filepath.Join(staging, "tree")
 	if err := os.Mkdir(tree, 0o755); err != nil {
-		os.RemoveAll(staging)
+		_ = os.RemoveAll(staging) // best effort, the create error is the one to report
 		return "", "", fmt.Errorf("create staging directory: %w", err)
 	}
 	if err := fill(ctx, tree); err != nil {
-		os.RemoveAll(staging)
+		_ = os.RemoveAll(staging) // best effort, the fill error is the one to report
 		return "", "", err
 	}
 	return staging, tree, nil
@@ -278,7 +278,7 @@ func syncTree(tree string) error {
 		if d.IsDir() {
 			return atomicfile.SyncDir(path)
 		}
-		f, err := os.Open(path)
+		f, err := os.Open(path) //nolint:gosec // G304: path comes from walking the cache's own staging tree
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/compliance-framework/argus/internal/registrytest"
 )
 
 var key = Key{Host: "registry.test", Namespace: "acme", Name: "cis", Version: "1.4.1", Platform: "linux_amd64"}
@@ -21,7 +23,7 @@ func writeTree(files map[string]string) Filler {
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 				return err
 			}
-			if err := os.WriteFile(p, []byte(body), 0o755); err != nil {
+			if err := os.WriteFile(p, []byte(body), 0o755); err != nil { //nolint:gosec // G306: a provider executable
 				return err
 			}
 		}
@@ -108,7 +110,7 @@ func TestInstallFillErrorPublishesNothing(t *testing.T) {
 	c := &Cache{Dir: t.TempDir()}
 	boom := errors.New("boom")
 	_, err := c.Install(context.Background(), key, "", func(ctx context.Context, dir string) error {
-		os.WriteFile(filepath.Join(dir, "half"), []byte("x"), 0o644)
+		registrytest.WriteFile(t, filepath.Join(dir, "half"), []byte("x"), 0o644)
 		return boom
 	})
 	if !errors.Is(err, boom) {
@@ -132,7 +134,7 @@ func TestReplacedBinaryIsDetectedAndRepaired(t *testing.T) {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(e.Dir, "argus-provider-cis")
-	if err := os.WriteFile(bin, []byte("evil"), 0o755); err != nil {
+	if err := os.WriteFile(bin, []byte("evil"), 0o755); err != nil { //nolint:gosec // G306: the swapped provider executable
 		t.Fatal(err)
 	}
 	var mm *MismatchError
@@ -141,8 +143,10 @@ func TestReplacedBinaryIsDetectedAndRepaired(t *testing.T) {
 	}
 	// A symlink swapped in for the binary is refused too, even if it points at good content.
 	good := filepath.Join(t.TempDir(), "good")
-	os.WriteFile(good, []byte("good"), 0o755)
-	os.Remove(bin)
+	registrytest.WriteFile(t, good, []byte("good"), 0o755)
+	if err := os.Remove(bin); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Symlink(good, bin); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +223,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	cmds := make([]*exec.Cmd, n)
 	outs := make([]*strings.Builder, n)
 	for i := range cmds {
-		cmds[i] = exec.Command(os.Args[0])
+		cmds[i] = exec.CommandContext(t.Context(), os.Args[0])
 		cmds[i].Env = append(os.Environ(), "ARGUS_CACHE_HELPER="+dir)
 		outs[i] = &strings.Builder{}
 		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
@@ -270,7 +274,9 @@ func helperInstall(dir string) int {
 func TestWaitForLockUnderContext(t *testing.T) {
 	c := &Cache{Dir: t.TempDir()}
 	dir, _ := c.EntryDir(key)
-	os.MkdirAll(filepath.Dir(dir), 0o755)
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	release, err := acquire(context.Background(), dir+".lock")
 	if err != nil {
 		t.Fatal(err)

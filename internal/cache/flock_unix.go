@@ -18,7 +18,7 @@ const lockPoll = 20 * time.Millisecond
 
 // acquire takes an exclusive lock on path (created if missing) and returns its release.
 func acquire(ctx context.Context, path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644) //nolint:gosec // G304: a lock file inside the cache directory
 	if err != nil {
 		return nil, fmt.Errorf("open lock file %q: %w", path, err)
 	}
@@ -33,12 +33,12 @@ func acquire(ctx context.Context, path string) (func(), error) {
 			}, nil
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
-			f.Close()
+			_ = f.Close() // the lock error is the one to report
 			return nil, fmt.Errorf("lock %q: %w", path, err)
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
+			_ = f.Close() // the context error is the one to report
 			return nil, fmt.Errorf("wait for lock %q held by another argus process: %w", path, ctx.Err())
 		case <-t.C:
 		}

@@ -63,7 +63,7 @@ func TestLoadValid(t *testing.T) {
 				},
 				Providers: []Provider{
 					{Name: "cis", Source: "registry.example.com/acme/cis", Version: ">= 1.4.0, < 2.0.0", SigningKeys: []string{"RWQproviderkey"}},
-					{Name: "local-script", Source: "./providers/local-script", LocalPath: filepath.Join(valid, "providers/local-script")},
+					{Name: "local-script", Source: "./providers/local-script", LocalPath: filepath.Join(valid, "providers", "local-script")},
 					{Name: "unsigned", Source: "localhost:8080/test/unsigned", Version: "~> 1.2", InsecureSkipSignature: true},
 				},
 				Jobs: []Job{
@@ -85,7 +85,7 @@ func TestLoadValid(t *testing.T) {
 					},
 				},
 				Reports: []Report{
-					{Format: "sarif", Path: filepath.Join(valid, "out/argus.sarif")},
+					{Format: "sarif", Path: filepath.Join(valid, "out", "argus.sarif")},
 					{Format: "json", Path: "-"},
 				},
 			},

@@ -54,7 +54,7 @@ type holder struct {
 // the child has the lock.
 func startHolder(t *testing.T, path string) *holder {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=hold", helperPathEnv+"="+path)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -145,7 +145,11 @@ func TestAcquireAcrossProcesses(t *testing.T) {
 	if r.err != nil {
 		t.Fatalf("Acquire after the holder released: %v", r.err)
 	}
-	defer r.l.Release()
+	defer func() {
+		if err := r.l.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +173,11 @@ func TestAcquireAfterHolderKilled(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Acquire after the holder was killed: %v", err)
 	}
-	defer l.Release()
+	defer func() {
+		if err := l.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +210,11 @@ func TestAcquireWithinProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Acquire of a released lock with no wait: %v", err)
 	}
-	defer second.Release()
+	defer func() {
+		if err := second.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
 	got, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +230,11 @@ func TestAcquireCanceled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer first.Release()
+	defer func() {
+		if err := first.Release(); err != nil {
+			t.Error(err)
+		}
+	}()
 
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()

@@ -3,6 +3,7 @@ package install
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,12 +82,18 @@ func assertContained(t testing.TB, dst string) {
 			t.Fatalf("extraction wrote %q outside its directory", e.Name())
 		}
 	}
-	filepath.WalkDir(dst, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type()&os.ModeSymlink != 0 {
+	err = filepath.WalkDir(dst, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type()&os.ModeSymlink != 0 {
 			t.Fatalf("extraction created a symlink %q", p)
 		}
 		return nil
 	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("walk the extraction directory: %v", err)
+	}
 }
 
 func FuzzExtractZip(f *testing.F) {
@@ -118,8 +125,9 @@ func FuzzCheckEntryName(f *testing.F) {
 		if checkEntryName(name) != nil {
 			return
 		}
-		clean := filepath.Clean(filepath.Join("/root", filepath.FromSlash(name)))
-		if clean != "/root" && !strings.HasPrefix(clean, "/root/") {
+		const root = "/root"
+		clean := filepath.Clean(filepath.Join(root, filepath.FromSlash(name)))
+		if clean != root && !strings.HasPrefix(clean, root+"/") {
 			t.Fatalf("accepted %q, which resolves to %q", name, clean)
 		}
 	})
@@ -132,7 +140,13 @@ func FuzzDecodeIndex(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if idx, err := DecodeIndex(data); err == nil {
 			for _, c := range []string{">= 1.0.0", "~> 1.4", "1.0.0-rc1"} {
-				choose(idx, c)
+				v, err := choose(idx, c)
+				if err != nil {
+					continue
+				}
+				if info, ok := idx.Versions[v]; !ok || info.Yanked != "" {
+					t.Fatalf("choose(%q) = %q, which the index does not list or yanked", c, v)
+				}
 			}
 		}
 		if rel, err := DecodeRelease(data); err == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,12 +78,18 @@ func (e *env) publish(t *testing.T, name, version string, mod func(*registrytest
 func (e *env) assertNothingInstalled(t *testing.T) {
 	t.Helper()
 	var found []string
-	filepath.WalkDir(e.cache.Dir, func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".lock") {
+	err := filepath.WalkDir(e.cache.Dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && !strings.HasSuffix(p, ".lock") {
 			found = append(found, p)
 		}
 		return nil
 	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("walk the cache: %v", err)
+	}
 	if len(found) > 0 {
 		t.Errorf("files left in the cache after a failed init: %v", found)
 	}
@@ -96,7 +103,7 @@ func (e *env) assertNothingInstalled(t *testing.T) {
 
 func runProvider(t *testing.T, entry string) string {
 	t.Helper()
-	cmd := exec.Command(entry)
+	cmd := exec.CommandContext(t.Context(), entry)
 	cmd.Stdin = strings.NewReader(`{"protocol":1}`)
 	out, err := cmd.Output()
 	if err != nil {
@@ -359,7 +366,9 @@ func TestLockedHashMismatchRefused(t *testing.T) {
 	}
 	// The registry republishes 1.4.0 with other content (and a valid signature): the lock wins.
 	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = []byte("#!/bin/sh\necho evil\n") })
-	os.RemoveAll(filepath.Join(e.cache.Dir, "providers"))
+	if err := os.RemoveAll(filepath.Join(e.cache.Dir, "providers")); err != nil {
+		t.Fatal(err)
+	}
 	_, err := e.init(t, nil)
 	if err == nil || !strings.Contains(err.Error(), "the lock file says") {
 		t.Fatalf("err = %v, want the locked hash enforced", err)
@@ -370,7 +379,7 @@ func TestLockFileNonsense(t *testing.T) {
 	e := newEnv(t, false)
 	e.provider("cis", ">= 1.0.0")
 	path := filepath.Join(e.cfg.Dir, lockfile.FileName)
-	os.WriteFile(path, []byte("provider \"x/y/z\" {\n  version = [\n"), 0o644)
+	registrytest.WriteFile(t, path, []byte("provider \"x/y/z\" {\n  version = [\n"), 0o644)
 	before := e.reg.Requests()
 	_, err := e.init(t, nil)
 	if err == nil || !strings.Contains(err.Error(), lockfile.FileName+":") {
@@ -389,9 +398,7 @@ func TestReplacedBinaryRefusedThenRepaired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(res.Providers[0].Entrypoint, []byte("#!/bin/sh\necho pwned\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	registrytest.WriteFile(t, res.Providers[0].Entrypoint, []byte("#!/bin/sh\necho pwned\n"), 0o755)
 	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
 	_, err = v.Entrypoint("cis")
 	var mm *cache.MismatchError
@@ -433,11 +440,10 @@ func TestLocalProvider(t *testing.T) {
 	e := newEnv(t, false)
 	src := t.TempDir()
 	script := filepath.Join(src, "check.sh")
-	os.WriteFile(script, registrytest.Script("local"), 0o755)
+	registrytest.WriteFile(t, script, registrytest.Script("local"), 0o755)
 	dir := filepath.Join(src, "dir")
-	os.MkdirAll(filepath.Join(dir, "lib"), 0o755)
-	os.WriteFile(filepath.Join(dir, "argus-provider-tool"), registrytest.Script("dir"), 0o755)
-	os.WriteFile(filepath.Join(dir, "lib", "data"), []byte("d"), 0o644)
+	registrytest.WriteFile(t, filepath.Join(dir, "argus-provider-tool"), registrytest.Script("dir"), 0o755)
+	registrytest.WriteFile(t, filepath.Join(dir, "lib", "data"), []byte("d"), 0o644)
 	e.cfg.Providers = []config.Provider{
 		{Name: "script", Source: "./check.sh", LocalPath: script},
 		{Name: "tool", Source: "./dir", LocalPath: dir},
@@ -458,12 +464,14 @@ func TestLocalProvider(t *testing.T) {
 		}
 	}
 	// Editing the source changes the lock, which read-only mode refuses.
-	os.WriteFile(script, registrytest.Script("edited"), 0o755)
+	registrytest.WriteFile(t, script, registrytest.Script("edited"), 0o755)
 	if _, err := e.init(t, func(r *Request) { r.Mode = LockReadOnly }); !errors.Is(err, ErrLockChanged) {
 		t.Errorf("read-only Init after editing a local provider: %v, want ErrLockChanged", err)
 	}
 	// A symlink inside a local provider directory is refused.
-	os.Symlink("/etc/passwd", filepath.Join(dir, "lib", "link"))
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "lib", "link")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := e.init(t, nil); err == nil || !strings.Contains(err.Error(), "symlinks") {
 		t.Errorf("local provider with a symlink: %v", err)
 	}

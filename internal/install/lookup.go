@@ -22,7 +22,7 @@ func LockPlatforms(ctx context.Context, req Request, platforms []string) (Result
 // entry finds the cache entry and h1 hash that the lock pins for provider block p, without
 // touching the file system.
 func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform string) (dir, h1 string, err error) {
-	hint := fmt.Sprintf("run \"argus init\" to install it")
+	hint := "run \"argus init\" to install it"
 	if p.IsLocal() || lockfile.IsLocalSource(p.Source) {
 		lp := lock.Providers[p.Source]
 		if lp == nil || lp.Hash(lockfile.LocalPlatform, "h1") == "" {

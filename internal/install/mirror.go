@@ -46,7 +46,7 @@ func Mirror(ctx context.Context, req MirrorRequest) error {
 	if err != nil {
 		return fmt.Errorf("create mirror staging directory: %w", err)
 	}
-	defer os.RemoveAll(stage)
+	defer func() { _ = os.RemoveAll(stage) }() // best effort: after the rename there is nothing left to remove
 	scratch := filepath.Join(stage, ".scratch")
 	if err := os.Mkdir(scratch, 0o755); err != nil {
 		return err
@@ -151,7 +151,7 @@ func (in *installer) mirrorOne(ctx context.Context, stage string, lp *lockfile.P
 		}
 		name := safeName(path.Base(archiveURL.Path))
 		dst := filepath.Join(out, name)
-		fmt.Fprintf(in.req.Progress, "argus: mirror %s %s (%s)\n", addr, lp.Version, pl)
+		_, _ = fmt.Fprintf(in.req.Progress, "argus: mirror %s %s (%s)\n", addr, lp.Version, pl)
 		if err := in.req.Fetcher.Fetch(ctx, archiveURL.String(), dst); err != nil {
 			return err
 		}
@@ -168,7 +168,7 @@ func (in *installer) mirrorOne(ctx context.Context, stage string, lp *lockfile.P
 		return err
 	}
 	idx := Index{Versions: map[string]IndexVersion{}}
-	if prev, err := os.ReadFile(filepath.Join(out, "index.json")); err == nil {
+	if prev, err := os.ReadFile(filepath.Join(out, "index.json")); err == nil { //nolint:gosec // G304: the index in the mirror directory being written
 		_ = json.Unmarshal(prev, &idx)
 	}
 	idx.Versions[lp.Version] = IndexVersion{}

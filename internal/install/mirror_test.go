@@ -22,7 +22,7 @@ func TestMirrorServesAnAirGappedInit(t *testing.T) {
 		t.Fatal(err)
 	}
 	mirror := filepath.Join(t.TempDir(), "mirror")
-	os.MkdirAll(filepath.Join(mirror, "stale"), 0o755) // a previous mirror is replaced whole
+	registrytest.WriteFile(t, filepath.Join(mirror, "stale", "old"), []byte("x"), 0o644) // a previous mirror is replaced whole
 	req := MirrorRequest{Config: e.cfg, Lock: e.lock(t), Fetcher: e.getter, Dir: mirror}
 	if err := Mirror(context.Background(), req); err != nil {
 		t.Fatalf("Mirror: %v", err)
@@ -41,7 +41,7 @@ func TestMirrorServesAnAirGappedInit(t *testing.T) {
 	cfg := &config.Config{Dir: t.TempDir(), Providers: e.cfg.Providers,
 		Registries: []config.Registry{{Host: e.reg.Host, URL: mirror, SigningKeys: []string{e.reg.Key.String()}}}}
 	lockBytes, _ := os.ReadFile(filepath.Join(e.cfg.Dir, lockfile.FileName))
-	os.WriteFile(filepath.Join(cfg.Dir, lockfile.FileName), lockBytes, 0o644)
+	registrytest.WriteFile(t, filepath.Join(cfg.Dir, lockfile.FileName), lockBytes, 0o644)
 	res, err := Init(context.Background(), Request{Config: cfg, Cache: &cache.Cache{Dir: t.TempDir()}, Fetcher: e.getter,
 		Mode: LockReadOnly, Platforms: []string{"plan9_arm"}})
 	if err != nil {
@@ -63,8 +63,7 @@ func TestMirrorFailureKeepsPreviousMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	mirror := filepath.Join(t.TempDir(), "mirror")
-	os.MkdirAll(mirror, 0o755)
-	os.WriteFile(filepath.Join(mirror, "keep"), []byte("x"), 0o644)
+	registrytest.WriteFile(t, filepath.Join(mirror, "keep"), []byte("x"), 0o644)
 	e.reg.FailAll(true)
 	err := Mirror(context.Background(), MirrorRequest{Config: e.cfg, Lock: e.lock(t), Fetcher: e.getter, Dir: mirror})
 	if err == nil || !strings.Contains(err.Error(), "mirror "+e.reg.Source("acme", "cis")) {

@@ -70,7 +70,7 @@ func TestConcurrentInitProcesses(t *testing.T) {
 	for i := range cmds {
 		spec, _ := json.Marshal(helperSpec{RegistryURL: reg.URL(), Host: reg.Host, Key: reg.Key.String(),
 			Source: reg.Source("acme", "cis"), CacheDir: cacheDir, ConfigDir: t.TempDir()})
-		cmds[i] = exec.Command(os.Args[0])
+		cmds[i] = exec.CommandContext(t.Context(), os.Args[0])
 		cmds[i].Env = append(os.Environ(), helperEnv+"="+string(spec))
 		outs[i] = &strings.Builder{}
 		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
@@ -113,8 +113,8 @@ func TestEndToEndWithBuiltProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	conf := filepath.Join(t.TempDir(), "sshd_config")
-	os.WriteFile(conf, []byte("PermitRootLogin no\n"), 0o644)
-	cmd := exec.Command(entry)
+	registrytest.WriteFile(t, conf, []byte("PermitRootLogin no\n"), 0o644)
+	cmd := exec.CommandContext(t.Context(), entry)
 	cmd.Stdin = strings.NewReader(fmt.Sprintf(`{"protocol":1,"job":{"name":"ssh"},"config":{"path":%q,"expect":{"PermitRootLogin":"no"}}}`, conf))
 	out, err := cmd.Output()
 	if err != nil {

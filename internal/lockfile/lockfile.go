@@ -55,7 +55,7 @@ func IsLocalSource(source string) bool {
 // Load reads the lock file at path. A missing file is an empty lock, not an error: the first
 // `argus init` creates it.
 func Load(path string) (*Lock, hcl.Diagnostics) {
-	f, err := os.Open(path)
+	f, err := os.Open(path) //nolint:gosec // G304: the lock file next to the operator's configuration
 	if errors.Is(err, fs.ErrNotExist) {
 		return New(), nil
 	}
@@ -63,7 +63,7 @@ func Load(path string) (*Lock, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read lock file",
 			Detail: fmt.Sprintf("Read lock file %q: %v.", path, err)}}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(&limitReader{f, maxSize}); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read lock file",

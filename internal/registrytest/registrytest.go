@@ -78,10 +78,12 @@ func Zip(entries []Entry) []byte {
 		if err != nil {
 			panic(err) // only on programming errors in a test
 		}
+		body := e.Body
 		if e.Symlink != "" {
-			f.Write([]byte(e.Symlink))
-		} else {
-			f.Write(e.Body)
+			body = []byte(e.Symlink)
+		}
+		if _, err := f.Write(body); err != nil {
+			panic(err) // writes to a bytes.Buffer: only on programming errors
 		}
 	}
 	if err := w.Close(); err != nil {
@@ -106,10 +108,16 @@ func TarGz(entries []Entry) []byte {
 		if err := w.WriteHeader(h); err != nil {
 			panic(err)
 		}
-		w.Write(e.Body)
+		if _, err := w.Write(e.Body); err != nil {
+			panic(err)
+		}
 	}
-	w.Close()
-	gz.Close()
+	if err := w.Close(); err != nil {
+		panic(err)
+	}
+	if err := gz.Close(); err != nil {
+		panic(err)
+	}
 	return buf.Bytes()
 }
 
@@ -262,11 +270,11 @@ func (r *Registry) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	if trunc {
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
-		w.Write(body[:len(body)/2])
+		_, _ = w.Write(body[:len(body)/2]) // the client sees the short body; that is the point
 		// Returning with fewer bytes than announced makes net/http close the connection.
 		return
 	}
-	w.Write(body)
+	_, _ = w.Write(body) // a client that hung up is the test's to report
 }
 
 // Publish adds a release (and rewrites the provider's index.json).
@@ -365,16 +373,29 @@ func (r *Registry) build(rel Release) (built, error) {
 	return b, nil
 }
 
+// WriteFile writes a test fixture (its directory too), failing the test when it cannot: a
+// fixture that silently was not written makes the test prove nothing. mode is 0o755 for a
+// provider executable.
+func WriteFile(t testing.TB, path string, body []byte, mode fs.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, body, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // BuildExecutable compiles the Go main package in dir (e.g. an example provider) into out and
 // returns its bytes.
 func BuildExecutable(t testing.TB, pkgDir, out string) []byte {
 	t.Helper()
-	cmd := exec.Command("go", "build", "-o", out, ".")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", out, ".") //nolint:gosec // G204: builds the test's own provider package
 	cmd.Dir = pkgDir
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkgDir, err, b)
 	}
-	data, err := os.ReadFile(out)
+	data, err := os.ReadFile(out) //nolint:gosec // G304: the binary go build just wrote
 	if err != nil {
 		t.Fatal(err)
 	}

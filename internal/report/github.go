@@ -168,7 +168,8 @@ func (g *GitHub) Summary(run *result.Run) error {
 	if err != nil {
 		return fmt.Errorf("open GitHub step summary %q: %w", g.SummaryPath, err)
 	}
-	defer f.Close()
+	// Only for the early returns: the Close after the write is checked below.
+	defer func() { _ = f.Close() }()
 	info, err := f.Stat()
 	if err != nil {
 		return fmt.Errorf("stat GitHub step summary %q: %w", g.SummaryPath, err)
@@ -184,7 +185,7 @@ func (g *GitHub) Summary(run *result.Run) error {
 		return fmt.Errorf("write GitHub step summary %q: it is already %d bytes, at its limit of %d: see %s for the results", g.SummaryPath, info.Size(), g.Opts.summaryLimit(), orDefault(g.Opts.FullReport, "the reports"))
 	}
 	doc := sep + markdown(normalize(run, g.Opts.Secrets), g.Opts, budget)
-	if _, err := io.WriteString(f, doc); err != nil {
+	if _, err := f.WriteString(doc); err != nil {
 		return fmt.Errorf("write GitHub step summary %q: %w", g.SummaryPath, err)
 	}
 	if err := f.Close(); err != nil {

@@ -29,10 +29,10 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	fmt.Fprintf(&head, "## %s: %s\n\n", opts.toolName(), tallyText(t))
 	fmt.Fprintf(&head, "%s in %s", plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
 	if run.ID != "" {
-		fmt.Fprintf(&head, " · run `%s`", mdCode(run.ID))
+		fmt.Fprintf(&head, " · run %s", mdCode(run.ID))
 	}
 	if run.Config != "" {
-		fmt.Fprintf(&head, " · config `%s`", mdCode(run.Config))
+		fmt.Fprintf(&head, " · config %s", mdCode(run.Config))
 	}
 	head.WriteString("\n\n")
 

@@ -160,18 +160,18 @@ func sarifRuleFor(run *result.Run, j result.Job, opts Options) sarifRule {
 	where := fmt.Sprintf("%s:%d", relPath(opts.BaseDir, loc.File), loc.Line)
 	subject := strings.TrimSpace(j.Subject.Type + " " + j.Subject.Identifier)
 	text := fmt.Sprintf("argus job %q runs provider %q", j.Name, j.Provider)
-	md := fmt.Sprintf("argus job `%s` runs provider `%s`", mdCode(j.Name), mdCode(j.Provider))
+	md := fmt.Sprintf("argus job %s runs provider %s", mdCode(j.Name), mdCode(j.Provider))
 	if subject != "" {
 		text += fmt.Sprintf(" on %s", subject)
-		md += fmt.Sprintf(" on `%s`", mdCode(subject))
+		md += fmt.Sprintf(" on %s", mdCode(subject))
 	}
 	if j.Location.File != "" {
 		text += fmt.Sprintf(". It is declared at %s.", where)
-		md += fmt.Sprintf(".\n\nIt is declared at `%s`.", mdCode(where))
+		md += fmt.Sprintf(".\n\nIt is declared at %s.", mdCode(where))
 	} else {
 		// A job from the control plane has no block to point at.
 		text += fmt.Sprintf(". It is not declared in a configuration file; its results point at %s.", where)
-		md += fmt.Sprintf(".\n\nIt is not declared in a configuration file; its results point at `%s`.", mdCode(where))
+		md += fmt.Sprintf(".\n\nIt is not declared in a configuration file; its results point at %s.", mdCode(where))
 	}
 	const meaning = " A failing result means the check did not hold for the subject; the result's message says why."
 	text += meaning
@@ -197,7 +197,7 @@ func sarifRuleFor(run *result.Run, j result.Job, opts Options) sarifRule {
 			if i > 0 {
 				md += ", "
 			}
-			md += "`" + mdCode(c) + "`"
+			md += mdCode(c)
 		}
 		rule.Help.Markdown += md
 		rule.Properties = &sarifRuleProps{Tags: tags}
@@ -206,8 +206,10 @@ func sarifRuleFor(run *result.Run, j result.Job, opts Options) sarifRule {
 }
 
 // mdCode makes s safe inside a Markdown code span.
+// mdCode renders s as a Markdown code span: backquotes inside would end the span and a newline
+// would end the line, so they become ' and a space.
 func mdCode(s string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(s, "`", "'"), "\n", " ")
+	return "`" + strings.ReplaceAll(strings.ReplaceAll(s, "`", "'"), "\n", " ") + "`"
 }
 
 func sarifLocationFor(run *result.Run, j result.Job, opts Options) sarifLocation {

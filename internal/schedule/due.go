@@ -93,9 +93,12 @@ func (s Shard) Contains(name string) bool {
 	if s.Count <= 1 {
 		return true
 	}
+	if s.Index < 1 || s.Index > s.Count {
+		return false // a Shard not made by ParseShard: no job is in a shard that does not exist
+	}
 	h := fnv.New64a()
-	h.Write([]byte(name))
-	return int(h.Sum64()%uint64(s.Count)) == s.Index-1
+	_, _ = h.Write([]byte(name)) // hash.Hash.Write never returns an error
+	return h.Sum64()%uint64(s.Count) == uint64(s.Index-1)
 }
 
 // String returns the shard as "I/N", or "" when there is no sharding.
