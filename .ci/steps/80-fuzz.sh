@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Every fuzz target (func Fuzz* in a _test.go file, found by grep so a new one is fuzzed without
+# editing this step) runs for ARGUS_FUZZTIME (30s). A crasher fails the step: go test writes it
+# to the package's testdata/fuzz/<Target>/, this step prints it, and it is to be committed with
+# the fix, where `go test ./...` replays it as a regression seed from then on.
+set -euo pipefail
+fuzztime=${ARGUS_FUZZTIME:-30s}
+mapfile -t targets < <(grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r f; do
+  grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed "s|^func |$(dirname "$f") |"
+done)
+[ "${#targets[@]}" -gt 0 ] || { echo "no fuzz targets found: the grep is broken"; exit 1; }
+echo "${#targets[@]} fuzz targets, $fuzztime each"
+fail=0
+for t in "${targets[@]}"; do
+  read -r pkg name <<<"$t"
+  start=$SECONDS
+  before=$(find "$pkg/testdata/fuzz/$name" -type f 2>/dev/null | sort || true)
+  if out=$(go test -run='^$' -fuzz="^$name\$" -fuzztime="$fuzztime" "$pkg" 2>&1); then
+    printf '%-28s %-34s ok   %3ss  %s\n' "$pkg" "$name" $((SECONDS - start)) "$(grep -o 'execs: [0-9]*' <<<"$out" | tail -1)"
+  else
+    printf '%-28s %-34s FAIL %3ss\n' "$pkg" "$name" $((SECONDS - start))
+    echo "$out" | tail -40
+    after=$(find "$pkg/testdata/fuzz/$name" -type f 2>/dev/null | sort || true)
+    for f in $(comm -13 <(echo "$before") <(echo "$after")); do
+      echo "--- crasher $f (commit it with the fix: it becomes a regression seed):"
+      cat "$f"
+    done
+    fail=1
+  fi
+done
+exit "$fail"
