@@ -248,7 +248,7 @@ func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	if resp.ContentLength > t.max {
-		resp.Body.Close()
+		_ = resp.Body.Close() // unread and dropped: the size error is the one to report
 		return nil, fmt.Errorf("%w: server announces %d bytes", ErrTooLarge, resp.ContentLength)
 	}
 	resp.Body = &limitBody{rc: resp.Body, left: t.max}

@@ -25,7 +25,7 @@ func TestFetchHTTPS(t *testing.T) {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// go-getter follows this header for directory downloads; argus must ignore it.
 		w.Header().Set("X-Terraform-Get", "https://evil.example/other")
-		w.Write([]byte("archive bytes"))
+		_, _ = w.Write([]byte("archive bytes")) // the client checks what arrived
 	}))
 	defer srv.Close()
 	dst := filepath.Join(t.TempDir(), "a.zip")
@@ -94,11 +94,15 @@ func TestFetchSizeLimit(t *testing.T) {
 		name    string
 		handler http.HandlerFunc
 	}{
-		{"with content length", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }},
+		{"with content length", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(body)) // the client hangs up at the limit: that is the point
+		}},
 		{"chunked, no content length", func(w http.ResponseWriter, r *http.Request) {
+			rc := http.NewResponseController(w)
 			for range 20 {
-				w.Write([]byte(body[:100]))
-				w.(http.Flusher).Flush()
+				// The client hangs up at the limit, so later writes fail: that is the point.
+				_, _ = w.Write([]byte(body[:100]))
+				_ = rc.Flush()
 			}
 		}},
 	}
@@ -115,7 +119,9 @@ func TestFetchSizeLimit(t *testing.T) {
 		})
 	}
 	t.Run("exactly at the limit", func(t *testing.T) {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(body)) }))
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = w.Write([]byte(body)) // the client checks what arrived
+		}))
 		defer srv.Close()
 		dst := filepath.Join(t.TempDir(), "a")
 		if err := New(&Options{MaxBytes: 2000}).Fetch(context.Background(), srv.URL+"/a", dst); err != nil {
@@ -127,7 +133,7 @@ func TestFetchSizeLimit(t *testing.T) {
 func TestFetchTruncated(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
-		w.Write([]byte("only part"))
+		_, _ = w.Write([]byte("only part")) // the client sees the short body; that is the point
 		// Returning closes the connection short of the announced length.
 	}))
 	defer srv.Close()
@@ -160,8 +166,8 @@ func TestFetchHangingServer(t *testing.T) {
 func TestFetchHangingBody(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("start"))
-		w.(http.Flusher).Flush()
+		_, _ = w.Write([]byte("start")) // the client times out on the rest; that is the point
+		_ = http.NewResponseController(w).Flush()
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -210,10 +216,14 @@ func TestFetchLocalFileIsCopied(t *testing.T) {
 }
 
 func TestFetchDestinationExists(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("new")) }))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("new")) // the client refuses before reading: nothing to check here
+	}))
 	defer srv.Close()
 	dst := filepath.Join(t.TempDir(), "a")
-	os.WriteFile(dst, []byte("old"), 0o644)
+	if err := os.WriteFile(dst, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := New(nil).Fetch(context.Background(), srv.URL+"/a", dst); err == nil || !strings.Contains(err.Error(), "already exists") {
 		t.Fatalf("err = %v, want refusal", err)
 	}

@@ -4,7 +4,7 @@
 package gittest
 
 import (
-	"net/http/cgi"
+	"net/http/cgi" //nolint:gosec // G504: httpoxy (CVE-2016-5386) was fixed in Go 1.6.3; this serves test repositories on loopback only
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -29,7 +29,7 @@ func Serve(t testing.TB, name string) *Repo {
 	if err != nil {
 		t.Skip("git is not installed: git:: fetching cannot be tested here")
 	}
-	execPath, err := exec.Command(gitBin, "--exec-path").Output()
+	execPath, err := exec.CommandContext(t.Context(), gitBin, "--exec-path").Output() //nolint:gosec // G204: the git found on PATH, which is what the test exercises
 	if err != nil {
 		t.Skipf("git --exec-path: %v", err)
 	}
@@ -89,7 +89,7 @@ func (r *Repo) Tag(name string) {
 
 func (r *Repo) git(dir string, args ...string) string {
 	r.t.Helper()
-	cmd := exec.Command("git", args...)
+	cmd := exec.CommandContext(r.t.Context(), "git", args...) //nolint:gosec // G204: the test's own git commands on its own temporary repositories
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0")
 	out, err := cmd.CombinedOutput()
