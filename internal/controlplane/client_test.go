@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -258,14 +259,17 @@ func TestContentTypeExact(t *testing.T) {
 		}
 	}
 
-	req, _ := http.NewRequest(http.MethodPost, hs.URL+"/api/agent/heartbeat",
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, hs.URL+"/api/agent/heartbeat",
 		strings.NewReader(`{"uuid":"`+uuid.NewString()+`","created_at":"2026-01-01T00:00:00Z"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	_ = resp.Body.Close() // only the status is checked
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("charset answered %d, want 400 like the real API", resp.StatusCode)
 	}
@@ -369,7 +373,7 @@ func TestConcurrentSharesToken(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
-			if err := c.SendEvidence(t.Context(), uuid.NewString(), sampleEvidence(t, "t"+string(rune('a'+i)))); err != nil {
+			if err := c.SendEvidence(t.Context(), uuid.NewString(), sampleEvidence(t, "t"+strconv.Itoa(i))); err != nil {
 				t.Error(err)
 			}
 		})

@@ -74,11 +74,15 @@ func TestRealAPI(t *testing.T) {
 	}
 
 	// Both records continue one stream, and the latest is the failing one.
-	resp, err := http.Get(strings.TrimSuffix(url, "/") + "/api/evidence/history/" + first.UUID.String())
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(url, "/")+"/api/evidence/history/"+first.UUID.String(), http.NoBody)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }() // read by the decoder below
 	var hist struct {
 		Data []struct {
 			UUID   string `json:"uuid"`

@@ -218,7 +218,7 @@ func (f *Fake) SetJobs(data json.RawMessage) error {
 
 func (f *Fake) setJobsLocked(data json.RawMessage) {
 	f.jobsData = slices.Clone(data)
-	f.jobsETag = fmt.Sprintf(`"%s"`, uuid.NewSHA1(uuid.NameSpaceOID, data).String()[:18])
+	f.jobsETag = fmt.Sprintf("%q", uuid.NewSHA1(uuid.NameSpaceOID, data).String()[:18])
 }
 
 // Recording returns a deep copy of what the fake received.

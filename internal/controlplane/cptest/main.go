@@ -40,6 +40,9 @@ func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("usage: fakecp serve|set|dump|expect|jobs|reset …")
 	}
+	// Interrupting stops serve cleanly and cancels a remote call in flight.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	fs := flag.NewFlagSet("fakecp "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	urlFile := fs.String("url-file", "", "file holding (serve: receiving) the fake's base URL")
@@ -51,8 +54,6 @@ func run(args []string, stdout io.Writer) error {
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
 		return Serve(ctx, *addr, *urlFile, Options{ClientID: *id, ClientSecret: *secret, RequireAuth: *requireAuth})
 	}
 	base := fs.String("url", "", "base URL of the fake")
@@ -69,13 +70,14 @@ func run(args []string, stdout io.Writer) error {
 	if *base == "" {
 		return errors.New("say where the fake is: -url URL or -url-file F")
 	}
-	return remote(*base, args[0], fs.Args(), stdout)
+	return remote(ctx, *base, args[0], fs.Args(), stdout)
 }
 
 // Serve runs a fake on addr until ctx is done, writing its base URL to urlFile (when set)
 // once it accepts connections.
 func Serve(ctx context.Context, addr, urlFile string, opts Options) error {
-	ln, err := net.Listen("tcp", addr)
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
@@ -99,15 +101,18 @@ func Serve(ctx context.Context, addr, urlFile string, opts Options) error {
 	if err := srv.Shutdown(shutdown); err != nil {
 		return fmt.Errorf("shut down: %w", err)
 	}
-	<-errc
+	// Serve returns ErrServerClosed once Shutdown has begun; anything else is a real failure.
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
 	return nil
 }
 
 // remote runs a subcommand against a fake in another process, through its admin routes.
-func remote(base, sub string, args []string, stdout io.Writer) error {
+func remote(ctx context.Context, base, sub string, args []string, stdout io.Writer) error {
 	c := &http.Client{Timeout: 10 * time.Second}
 	call := func(method, path string, body []byte) ([]byte, error) {
-		req, err := http.NewRequest(method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(base, "/")+path, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +120,7 @@ func remote(base, sub string, args []string, stdout io.Writer) error {
 		if err != nil {
 			return nil, err
 		}
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }() // read to the end: a close error changes nothing
 		data, err := io.ReadAll(resp.Body)
 		if err != nil {
 			return nil, err

@@ -44,7 +44,7 @@ func TestServeAndRemoteCommands(t *testing.T) {
 		t.Fatalf("set: %d %s", code, out)
 	}
 	url, _ := os.ReadFile(urlFile)
-	resp, err := httpPost(string(url)+"/api/evidence", "application/json", `{}`)
+	resp, err := httpPost(t.Context(), string(url)+"/api/evidence", "application/json", `{}`)
 	if err != nil || resp != 500 {
 		t.Fatalf("evidence after fail500 = %d, %v; want 500", resp, err)
 	}
@@ -90,11 +90,16 @@ func TestParseSwitches(t *testing.T) {
 	}
 }
 
-func httpPost(url, ct, body string) (int, error) {
-	resp, err := http.Post(url, ct, strings.NewReader(body))
+func httpPost(ctx context.Context, url, ct, body string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
-	resp.Body.Close()
+	req.Header.Set("Content-Type", ct)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_ = resp.Body.Close() // only the status is asked for
 	return resp.StatusCode, nil
 }
