@@ -84,7 +84,7 @@ func Fetch(ctx context.Context, f Fetcher, stateDir string, runtimeID uuid.UUID)
 		err = errors.New("the control plane answered 304 Not Modified but there is no last good copy")
 	}
 	if prevErr != nil {
-		return nil, "", fmt.Errorf("fetch job specs from the control plane (and no last good copy: %v): %w", prevErr, err)
+		return nil, "", fmt.Errorf("fetch job specs from the control plane (and no last good copy: %w): %w", prevErr, err)
 	}
 	specs, derr := decode(prev.Data)
 	if derr != nil {
@@ -94,7 +94,7 @@ func Fetch(ctx context.Context, f Fetcher, stateDir string, runtimeID uuid.UUID)
 }
 
 func readCache(path string) (cached, error) {
-	b, err := os.ReadFile(path)
+	b, err := os.ReadFile(path) //nolint:gosec // G304: the job spec cache in argus's own state directory
 	if err != nil {
 		return cached{}, err
 	}
@@ -184,7 +184,7 @@ func toJob(s controlplane.JobSpec, isBuiltin BuiltinLookup, providers map[string
 	if len(s.Config) > 0 && string(s.Config) != "null" {
 		var obj map[string]any
 		if err := json.Unmarshal(s.Config, &obj); err != nil {
-			errs = append(errs, fmt.Errorf("config is not a JSON object: %v", err))
+			errs = append(errs, fmt.Errorf("config is not a JSON object: %w", err))
 		}
 		cfgJSON = s.Config
 	}

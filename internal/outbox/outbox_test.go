@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -304,6 +305,13 @@ func TestDeliverThroughControlPlane(t *testing.T) {
 	}
 	if len(got) != 8 || len(rec.Streams) != 8 {
 		t.Fatalf("received %d evidence in %d streams, want 8 and 8", len(got), len(rec.Streams))
+	}
+	// Each item arrives once under its own ID as the idempotency key; arrival order depends on
+	// the concurrent senders and the injected 500s, so the keys are compared as a set.
+	slices.Sort(want)
+	slices.Sort(got)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("idempotency keys (-want +got):\n%s", diff)
 	}
 	left, _ := o.List()
 	if diff := cmp.Diff([]string{bad.ID}, ids(left)); diff != "" {
