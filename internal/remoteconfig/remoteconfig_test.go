@@ -72,7 +72,7 @@ func TestParse(t *testing.T) {
 
 // fileServer serves one HCL file whose content and availability the test changes.
 type fileServer struct {
-	body atomic.Value // string
+	body atomic.Pointer[string]
 	down atomic.Bool
 	hits atomic.Int32
 }
@@ -83,8 +83,10 @@ func (s *fileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	_, _ = w.Write([]byte(s.body.Load().(string)))
+	_, _ = w.Write([]byte(*s.body.Load()))
 }
+
+func ptr(s string) *string { return &s }
 
 func read(t *testing.T, path string) string {
 	t.Helper()
@@ -97,7 +99,7 @@ func read(t *testing.T, path string) string {
 
 func TestResolveHTTP(t *testing.T) {
 	fs := &fileServer{}
-	fs.body.Store(`job "a" {}`)
+	fs.body.Store(ptr(`job "a" {}`))
 	srv := httptest.NewServer(fs)
 	t.Cleanup(srv.Close)
 	addr := srv.URL + "/cfg/prod.argus.hcl"
@@ -118,7 +120,7 @@ func TestResolveHTTP(t *testing.T) {
 	}
 
 	// A change at the source replaces the copy, at the same path.
-	fs.body.Store(`job "b" {}`)
+	fs.body.Store(ptr(`job "b" {}`))
 	p2, warn, err := remoteconfig.Resolve(ctx, addr, dir, g)
 	if err != nil || warn != nil || p2 != p {
 		t.Fatalf("second Resolve: %s, %v, warning %v (first %s)", p2, err, warn, p)
