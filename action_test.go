@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -145,7 +146,9 @@ func TestAction(t *testing.T) {
 					http.NotFound(w, r)
 					return
 				}
-				w.Write(body)
+				if _, err := w.Write(body); err != nil {
+					t.Errorf("serve %s: %v", r.URL.Path, err)
+				}
 			})))
 			defer srv.Close()
 
@@ -410,15 +413,15 @@ func (r *actionRun) shell(step actionStep) int {
 	for k, v := range step.Env {
 		env = append(env, k+"="+r.expand(v))
 	}
-	cmd := exec.Command("bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", r.expand(step.Run))
+	cmd := exec.CommandContext(r.t.Context(), "bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", r.expand(step.Run))
 	cmd.Dir = r.workspace
 	cmd.Env = env
 	b, err := cmd.CombinedOutput()
 	fmt.Fprintf(&r.log, "== %s\n%s", step.Name, b)
 	code := 0
 	if err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
 			r.t.Fatalf("%s: %v", step.Name, err)
 		}
 		code = ee.ExitCode()
@@ -435,7 +438,7 @@ func parseGitHubOutput(t *testing.T, path string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 	out := map[string]string{}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
@@ -478,7 +481,7 @@ func buildArgus(t *testing.T, version string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "argus")
 	pkg := "github.com/compliance-framework/argus/internal/version"
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "-ldflags",
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-trimpath", "-o", out, "-ldflags",
 		"-X "+pkg+".version="+version+" -X "+pkg+".commit=0123456789abcdef -X "+pkg+".date=2026-01-02T03:04:05Z", ".")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {

@@ -244,12 +244,19 @@ type historyRecord struct {
 // history reads GET /api/evidence/history/{uuid}: every record of one stream.
 func history(t *testing.T, base, stream string) []historyRecord {
 	t.Helper()
-	resp, err := http.Get(base + "/api/evidence/history/" + stream)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/evidence/history/"+stream, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close() // fully read: nothing to lose
+	if err != nil {
+		t.Fatalf("read history of %s: %v", stream, err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /api/evidence/history/%s: %d %s", stream, resp.StatusCode, body)
 	}
@@ -276,27 +283,32 @@ func history(t *testing.T, base, stream string) []historyRecord {
 func checkHeartbeatOverTime(t *testing.T, base, user, pass string) {
 	t.Helper()
 	body, _ := json.Marshal(map[string]string{"email": user, "password": pass})
-	resp, err := http.Post(base+"/api/auth/login", "application/json", bytes.NewReader(body))
+	login, err := http.NewRequestWithContext(t.Context(), http.MethodPost, base+"/api/auth/login", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var login struct {
+	login.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token struct {
 		Data struct {
 			AuthToken string `json:"auth_token"`
 		} `json:"data"`
 	}
-	err = json.NewDecoder(resp.Body).Decode(&login)
-	resp.Body.Close()
-	if err != nil || login.Data.AuthToken == "" {
+	err = json.NewDecoder(resp.Body).Decode(&token)
+	_ = resp.Body.Close() // decoded or failed: the error that matters is err
+	if err != nil || token.Data.AuthToken == "" {
 		t.Fatalf("login as %s: status %d, %v", user, resp.StatusCode, err)
 	}
 	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, base+"/api/agent/heartbeat/over-time", nil)
-	req.Header.Set("Authorization", "Bearer "+login.Data.AuthToken)
+	req.Header.Set("Authorization", "Bearer "+token.Data.AuthToken)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // read-only response body
 	var ot struct {
 		Data []struct {
 			Interval time.Time `json:"interval"`

@@ -81,7 +81,7 @@ func writeExecutable(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: executable FILE")
 	}
-	ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o755))
+	ts.Check(os.Chmod(ts.MkAbs(args[0]), 0o755)) //nolint:gosec // G302: the file is a provider the script runs, so it must be executable
 }
 
 // httpServers is the `httpserve` script command: `httpserve DIR` serves the script's DIR on

@@ -83,7 +83,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeState(a, store)
 
 	var cp *session
 	if !c.DryRun {
@@ -219,6 +219,15 @@ func parallelism(flag int, cfg *config.Config) int {
 		return cfg.Argus.Parallel
 	}
 	return runtime.NumCPU()
+}
+
+// closeState writes what the state file still has pending and releases its lock. A failure is
+// reported but does not change the exit code, which is about the results: they are already in
+// the reports and the outbox, and a job whose end was not recorded only runs again next time.
+func closeState(a *app, store *state.Store) {
+	if err := store.Close(); err != nil {
+		fmt.Fprintf(a.Stderr, "argus: error: save state: %v\n", err)
+	}
 }
 
 func openState(ctx context.Context, a *app, cfg *config.Config, f selectFlags, what string) (*state.Store, error) {

@@ -123,8 +123,8 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 		fmt.Fprintln(stdio.Stderr, "argus: hint: run \"argus --help\" to see the commands and their flags")
 		return 2
 	}
-	a.color = cli.Globals.useColor(stdio)
-	a.logger = cli.Globals.logger(stdio.Stderr)
+	a.color = cli.useColor(stdio)
+	a.logger = cli.logger(stdio.Stderr)
 	err = kctx.Run()
 	return exitCode(ctx, err, stdio.Stderr)
 }

@@ -65,7 +65,10 @@ func TestCompletionAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		os.Unsetenv("COMP_LINE") // t.Setenv above restored it; make sure
+		t.Setenv("COMP_LINE", "")
+		if err := os.Unsetenv("COMP_LINE"); err != nil { // unset, not empty: no request at all
+			t.Fatal(err)
+		}
 		kongplete.Complete(parser, kongplete.WithExitFunc(func(code int) { t.Errorf("exited %d", code) }))
 	})
 }
@@ -117,7 +120,7 @@ func TestCompletionScripts(t *testing.T) {
 
 func TestShellQuote(t *testing.T) {
 	for _, s := range []string{"/usr/local/bin/argus", "/home/o'neil/my bin/argus", `C:\argus $x`} {
-		got, err := exec.Command("bash", "-c", `printf %s `+shellQuote(s)).Output()
+		got, err := exec.CommandContext(t.Context(), "bash", "-c", `printf %s `+shellQuote(s)).Output()
 		if err != nil {
 			t.Fatal(err)
 		}

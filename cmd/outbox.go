@@ -39,10 +39,10 @@ func openOutbox(ctx context.Context, a *app, f stateFlags, what string) (*outbox
 	}
 	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
 	if err != nil {
-		store.Close()
+		closeState(a, store)
 		return nil, nil, err
 	}
-	return ob, func() { store.Close() }, nil
+	return ob, func() { closeState(a, store) }, nil
 }
 
 // OutboxListCmd is `argus outbox list`.
@@ -99,7 +99,7 @@ func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeState(a, store)
 	s, err := openSession(a, cfg, store, c.deliveryFlags)
 	if err != nil {
 		return err

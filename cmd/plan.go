@@ -34,7 +34,7 @@ func (c *PlanCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer closeState(a, store)
 	if err := mergeLastGood(a, cfg, store); err != nil {
 		return err
 	}
