@@ -20,10 +20,10 @@ const benchJobs, benchParallel = 200, 2
 // BenchmarkRunner runs 200 trivial providers through RunAll at parallel 2; compare it with
 // BenchmarkBareExec to see what the runner's safety costs over a bare exec.
 func BenchmarkRunner(b *testing.B) {
-	r := &Runner{BaseEnv: []string{"PATH=" + os.Getenv("PATH")}, TempDir: b.TempDir()}
+	r := &Runner{BaseEnv: append([]string{"PATH=" + os.Getenv("PATH")}, coverEnv()...), TempDir: b.TempDir()}
 	tasks := make([]Task, benchJobs)
 	for i := range tasks {
-		tasks[i] = Task{Command: self(b, "fixed"), Request: testRequest(), Timeout: time.Minute}
+		tasks[i] = Task{Command: self(b, "fixed"), EnvAllow: coverAllow(), Request: testRequest(), Timeout: time.Minute}
 	}
 	for b.Loop() {
 		var failed atomic.Bool
@@ -53,7 +53,8 @@ func BenchmarkBareExec(b *testing.B) {
 		g.SetLimit(benchParallel)
 		for range benchJobs {
 			g.Go(func() error {
-				c := exec.Command(cmd.Path, cmd.Args...)
+				c := exec.CommandContext(b.Context(), cmd.Path, cmd.Args...)
+				c.Env = append(os.Environ(), coverEnv()...)
 				c.Stdin = bytes.NewReader(input)
 				_, err := c.Output()
 				return err

@@ -149,7 +149,8 @@ func spawnProvider(pidFile, mode string) int {
 	if err != nil {
 		return 9
 	}
-	child := exec.Command(exe, providerSwitch, "term-ignoring-child", pidFile)
+	// No context: the test provider has none, and the child is meant to outlive it.
+	child := exec.CommandContext(context.Background(), exe, providerSwitch, "term-ignoring-child", pidFile)
 	child.Stderr = os.Stderr // the child holds the runner's stderr pipe open
 	out, err := child.StdoutPipe()
 	if err != nil {

@@ -161,7 +161,7 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 			return nil, "", &StartError{Path: t.Command.Path, Err: err}
 		}
 	}
-	cmd := exec.CommandContext(runCtx, path, t.Command.Args...)
+	cmd := exec.CommandContext(runCtx, path, t.Command.Args...) //nolint:gosec // G204: running the job's provider is the runner's purpose; the caller resolves it to argus itself (built-ins) or a verified entry point in the provider cache
 	cmd.Dir = dir
 	cmd.Env = providerEnv(r.baseEnv(), t.EnvAllow)
 	var stopAt atomic.Int64 // when the provider was asked to stop (unix nanos), 0 if never
@@ -377,7 +377,7 @@ func (r *Runner) removeDir(dir string) {
 	}
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && d.IsDir() {
-			_ = os.Chmod(path, 0o700)
+			_ = os.Chmod(path, 0o700) //nolint:gosec // G302: a directory of the job's own, made traversable and writable by its owner only so that it can be removed
 		}
 		return nil
 	})

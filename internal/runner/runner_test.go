@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -33,6 +34,27 @@ func self(t testing.TB, name string, args ...string) Command {
 	return Command{Path: exe, Args: append([]string{providerSwitch, name}, args...)}
 }
 
+// coverEnv is GOCOVERDIR=<dir> when `go test -cover` gave this test binary a coverage directory,
+// else nothing. A test provider is this binary re-executed: built with coverage, it writes its
+// counters on exit and, without GOCOVERDIR in the sanitised environment the runner gives it,
+// prints a warning to stderr that the tests would take for the provider's own output. Tests
+// that run a test provider add coverEnv to the runner's BaseEnv and coverAllow to the task's
+// EnvAllow; the children's counters then join the package's coverage.
+func coverEnv() []string {
+	if f := flag.Lookup("test.gocoverdir"); f != nil && f.Value.String() != "" {
+		return []string{"GOCOVERDIR=" + f.Value.String()}
+	}
+	return nil
+}
+
+// coverAllow is the EnvAllow entry that lets coverEnv's variable through, when it is set.
+func coverAllow() []string {
+	if len(coverEnv()) == 0 {
+		return nil
+	}
+	return []string{"GOCOVERDIR"}
+}
+
 // testRunner returns a runner with small limits whose job directories live in a directory the
 // test can inspect.
 func testRunner(t testing.TB) *Runner {
@@ -40,7 +62,7 @@ func testRunner(t testing.TB) *Runner {
 		OutputLimit: 64 << 10,
 		StderrLimit: 4 << 10,
 		Grace:       300 * time.Millisecond,
-		BaseEnv:     []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()},
+		BaseEnv:     append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, coverEnv()...),
 		TempDir:     t.TempDir(),
 		Logger:      slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
@@ -74,7 +96,7 @@ func evidence[T any](t *testing.T, o Outcome, key string) T {
 
 func TestRunGoodProvider(t *testing.T) {
 	r := testRunner(t)
-	o := r.Run(t.Context(), Task{Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute})
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute})
 	if o.Failure != nil {
 		t.Fatalf("Failure = %v, stderr:\n%s", o.Failure, o.Stderr)
 	}
@@ -109,7 +131,7 @@ func TestRunKeepsAnExplicitDeadline(t *testing.T) {
 	req := testRequest()
 	req.Deadline = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	req.Protocol = 7 // the runner speaks protocol 1, whatever the caller put here
-	o := r.Run(t.Context(), Task{Command: self(t, "good"), Request: req, Timeout: time.Minute})
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "good"), Request: req, Timeout: time.Minute})
 	if o.Failure != nil {
 		t.Fatalf("Failure = %v", o.Failure)
 	}
@@ -126,7 +148,7 @@ func TestRunWorkingDirectoryIsFreshAndRemoved(t *testing.T) {
 	r := testRunner(t)
 	var dirs []string
 	for range 2 {
-		o := r.Run(t.Context(), Task{Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute})
+		o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute})
 		if o.Failure != nil {
 			t.Fatalf("Failure = %v", o.Failure)
 		}
@@ -146,7 +168,7 @@ func TestRunWorkingDirectoryIsFreshAndRemoved(t *testing.T) {
 		t.Errorf("two runs shared working directory %s", dirs[0])
 	}
 	// Also after a timeout.
-	o := r.Run(t.Context(), Task{Command: self(t, "hang"), Request: testRequest(), Timeout: 100 * time.Millisecond})
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "hang"), Request: testRequest(), Timeout: 100 * time.Millisecond})
 	var timeout *TimeoutError
 	if !errors.As(o.Failure, &timeout) {
 		t.Fatalf("Failure = %v, want a timeout", o.Failure)
@@ -165,18 +187,20 @@ func TestRunEnvironmentIsSanitized(t *testing.T) {
 		"ARGUS_CLIENT_SECRET=s3cret", "ARGUS_CLIENT_ID=client", "ARGUS_CONFIG=/etc/argus", "ARGUS_PROTOCOL=7",
 		"argus_lower=x", "AWS_SECRET_ACCESS_KEY=aws",
 	}
+	r.BaseEnv = append(r.BaseEnv, coverEnv()...)
 	o := r.Run(t.Context(), Task{
 		Command:  self(t, "good"),
 		Request:  testRequest(),
 		Timeout:  time.Minute,
-		EnvAllow: []string{"FOO", "ARGUS_CLIENT_SECRET", "ARGUS_CLIENT_ID", "ARGUS_CONFIG", "ARGUS_PROTOCOL", "argus_lower", "MISSING", "FOO"},
+		EnvAllow: append([]string{"FOO", "ARGUS_CLIENT_SECRET", "ARGUS_CLIENT_ID", "ARGUS_CONFIG", "ARGUS_PROTOCOL", "argus_lower", "MISSING", "FOO"}, coverAllow()...),
 	})
 	if o.Failure != nil {
 		t.Fatalf("Failure = %v, stderr:\n%s", o.Failure, o.Stderr)
 	}
 	got := evidence[[]string](t, o, "env")
 	slices.Sort(got)
-	want := []string{"ARGUS_PROTOCOL=1", "FOO=bar-last", "HOME=" + home, "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "TMPDIR=" + tmp}
+	want := append([]string{"ARGUS_PROTOCOL=1", "FOO=bar-last", "HOME=" + home, "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "TMPDIR=" + tmp}, coverEnv()...)
+	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("provider environment (-want +got):\n%s", diff)
 	}
@@ -189,7 +213,7 @@ func TestRunFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	segv := filepath.Join(dir, "segv.sh")
-	if err := os.WriteFile(segv, []byte("#!/bin/sh\necho 'about to crash' >&2\nkill -SEGV $$\n"), 0o755); err != nil {
+	if err := os.WriteFile(segv, []byte("#!/bin/sh\necho 'about to crash' >&2\nkill -SEGV $$\n"), 0o755); err != nil { //nolint:gosec // G306: a provider executable
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "argus-provider-missing")
@@ -331,7 +355,7 @@ func TestRunFailures(t *testing.T) {
 			if timeout == 0 {
 				timeout = time.Minute
 			}
-			o := r.Run(t.Context(), Task{Command: tt.command, Request: testRequest(), Timeout: timeout})
+			o := r.Run(t.Context(), Task{Command: tt.command, EnvAllow: coverAllow(), Request: testRequest(), Timeout: timeout})
 			tt.check(t, o.Failure)
 			if len(o.Results) != 1 {
 				t.Fatalf("got %d results, want one error result: %+v", len(o.Results), o.Results)
@@ -407,7 +431,7 @@ func outputExceeded(limit int64) func(*testing.T, error) {
 func TestRunStderrIsBounded(t *testing.T) {
 	r := testRunner(t)
 	r.StderrLimit = 1 << 10
-	o := r.Run(t.Context(), Task{Command: self(t, "stderr-flood"), Request: testRequest(), Timeout: time.Minute})
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "stderr-flood"), Request: testRequest(), Timeout: time.Minute})
 	isA[*ExitError](t, o.Failure)
 	if !strings.HasPrefix(o.Stderr, "HEAD-MARKER\n") || !strings.HasSuffix(o.Stderr, "TAIL-MARKER\n") {
 		t.Errorf("stderr lost its head or tail: %q ... %q", o.Stderr[:min(40, len(o.Stderr))], o.Stderr[max(0, len(o.Stderr)-40):])
@@ -428,7 +452,7 @@ func TestRunProviderThatDoesNotReadStdin(t *testing.T) {
 	req := testRequest()
 	// Far more than a pipe buffer holds, so writing it would block forever if the runner waited.
 	req.Config = json.RawMessage(`{"blob":"` + strings.Repeat("a", 4<<20) + `"}`)
-	o := r.Run(t.Context(), Task{Command: self(t, "noread"), Request: req, Timeout: time.Minute})
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "noread"), Request: req, Timeout: time.Minute})
 	if o.Failure != nil {
 		t.Fatalf("Failure = %v", o.Failure)
 	}
@@ -455,7 +479,7 @@ func TestRunKillsLeftoverChildren(t *testing.T) {
 		t.Run(tt.mode, func(t *testing.T) {
 			r := testRunner(t)
 			pidFile := filepath.Join(t.TempDir(), "child.pid")
-			o := r.Run(t.Context(), Task{Command: self(t, "spawn", pidFile, tt.mode), Request: testRequest(), Timeout: 2 * time.Second})
+			o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "spawn", pidFile, tt.mode), Request: testRequest(), Timeout: 2 * time.Second})
 			data, err := os.ReadFile(pidFile)
 			if err != nil {
 				t.Fatalf("the provider's child did not record its pid: %v (stderr: %s)", err, o.Stderr)
@@ -507,7 +531,7 @@ func TestRunRelativePathIsRelativeToArgus(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "providers"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "providers", "argus-provider-sh"), []byte(script), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "providers", "argus-provider-sh"), []byte(script), 0o755); err != nil { //nolint:gosec // G306: a provider executable
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
@@ -527,7 +551,7 @@ func TestRunCancelledBeforeStart(t *testing.T) {
 	cause := errors.New("received SIGTERM")
 	cancel(cause)
 	pidFile := filepath.Join(t.TempDir(), "child.pid")
-	o := r.Run(ctx, Task{Command: self(t, "spawn", pidFile, "exit"), Request: testRequest(), Timeout: time.Minute})
+	o := r.Run(ctx, Task{EnvAllow: coverAllow(), Command: self(t, "spawn", pidFile, "exit"), Request: testRequest(), Timeout: time.Minute})
 	isA[*NotStartedError](t, o.Failure)
 	if !errors.Is(o.Failure, cause) {
 		t.Errorf("Failure %v does not wrap the cancellation cause", o.Failure)
@@ -544,7 +568,7 @@ func TestRunStreamsStderrToLogger(t *testing.T) {
 	r := testRunner(t)
 	h := &recordHandler{}
 	r.Logger = slog.New(h)
-	o := r.Run(t.Context(), Task{Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute})
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute})
 	if o.Failure != nil {
 		t.Fatalf("Failure = %v", o.Failure)
 	}
@@ -595,7 +619,7 @@ func TestRunAllHonoursParallel(t *testing.T) {
 			const total = 12
 			tasks := make([]Task, total)
 			for i := range tasks {
-				tasks[i] = Task{Command: self(t, "counter", dir, strconv.Itoa(i), strconv.Itoa(parallel), strconv.Itoa(total)),
+				tasks[i] = Task{EnvAllow: coverAllow(), Command: self(t, "counter", dir, strconv.Itoa(i), strconv.Itoa(parallel), strconv.Itoa(total)),
 					Request: testRequest(), Timeout: time.Minute}
 			}
 			var mu sync.Mutex
@@ -638,12 +662,12 @@ func TestRunAllCancellationStopsNewTasks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // the test's own handle on its fifo
 
 	const total, parallel = 10, 2
 	tasks := make([]Task, total)
 	for i := range tasks {
-		tasks[i] = Task{Command: self(t, "fifo", dir), Request: testRequest(), Timeout: time.Minute}
+		tasks[i] = Task{EnvAllow: coverAllow(), Command: self(t, "fifo", dir), Request: testRequest(), Timeout: time.Minute}
 	}
 	ctx, cancel := context.WithCancelCause(t.Context())
 	defer cancel(nil)
