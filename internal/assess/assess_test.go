@@ -350,7 +350,11 @@ func TestExecuteLargeRunStateFileCompleteOnReturn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	cfg := benchConfig(writeBehindJobs * 2)
 	if _, err := (&Executor{Runner: &fakeRunner{outcome: pass}, State: st, Resolver: fakeResolver{}, Parallel: 2}).Execute(context.Background(), cfg, plannedAll(t, cfg)); err != nil {
 		t.Fatal(err)

@@ -105,7 +105,7 @@ func (e *FileError) Unwrap() error { return e.Err }
 // it (see flock.Describe). When the lock stays held, the error wraps a
 // *flock.HeldError and the context's error.
 func Open(ctx context.Context, dir string, wait time.Duration, holderInfo string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil { //nolint:gosec // G703: dir is the state directory the operator configured; creating it is the point
 		return nil, fmt.Errorf("create state directory %q: %w", dir, err)
 	}
 	lockCtx, cancel := context.WithTimeout(ctx, max(wait, 0))
@@ -131,7 +131,7 @@ func Open(ctx context.Context, dir string, wait time.Duration, holderInfo string
 }
 
 func readStateFile(path string) (map[string]JobState, error) {
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // G304: the state file in argus's own state directory
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]JobState{}, nil
 	}
@@ -358,7 +358,7 @@ func (s *Store) RuntimeID() (string, error) {
 		return s.runtimeID, nil
 	}
 	path := filepath.Join(s.dir, RuntimeIDFile)
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(path) //nolint:gosec // G304: the runtime ID file in argus's own state directory
 	switch {
 	case err == nil:
 		id, perr := uuid.Parse(strings.TrimSpace(string(data)))

@@ -66,7 +66,7 @@ type helper struct {
 
 func startHelper(t *testing.T, dir string) *helper {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=run", helperDirEnv+"="+dir)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
@@ -266,7 +266,11 @@ func TestOpenWhileAnotherProcessHoldsIt(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open after the other process closed the store: %v", err)
 	}
-	defer s.Close()
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	if js, ok := s.Job("slow"); !ok || js.LastStatus != StatusRunning {
 		t.Errorf(`Job("slow") = %+v, %v; want the other process's start`, js, ok)
 	}
