@@ -13,7 +13,9 @@ import (
 
 func TestAssess(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sshd_config")
-	os.WriteFile(path, []byte("# comment\nPermitRootLogin no\npasswordauthentication=yes\nPermitRootLogin yes\nMatch User bob\n  X11Forwarding yes\n"), 0o644)
+	if err := os.WriteFile(path, []byte("# comment\nPermitRootLogin no\npasswordauthentication=yes\nPermitRootLogin yes\nMatch User bob\n  X11Forwarding yes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cfg, _ := json.Marshal(map[string]any{"path": path,
 		"expect":   map[string]string{"PermitRootLogin": "no", "PasswordAuthentication": "no", "X11Forwarding": "no", "UsePAM": "yes"},
 		"defaults": map[string]string{"UsePAM": "yes"}})
