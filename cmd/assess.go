@@ -179,13 +179,14 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	if runErr != nil {
+		// The results stand (a failed check still fails the gate below), but the run did not
+		// complete cleanly: a state or report write failed.
 		fmt.Fprintf(a.Stderr, "argus: error: %v\n", runErr)
-		return exitError{3}
 	}
-	switch out.Run.Verdict(result.FailOn(c.FailOn)) {
-	case result.VerdictGateFailed:
+	switch verdict := out.Run.Verdict(result.FailOn(c.FailOn)); {
+	case verdict == result.VerdictGateFailed:
 		return exitError{1}
-	case result.VerdictIncomplete:
+	case verdict == result.VerdictIncomplete, runErr != nil:
 		return exitError{3}
 	}
 	if pending > 0 {
