@@ -22,12 +22,9 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
+	"github.com/compliance-framework/argus/internal/builtin"
 	"github.com/compliance-framework/argus/internal/schedule"
 )
-
-// builtinProviders are the providers compiled into argus, in the order they are listed in
-// messages.
-var builtinProviders = []string{"builtin/command", "builtin/file", "builtin/http"}
 
 // reportFormats are the formats of a report block, in the order they are listed in messages.
 var reportFormats = []string{"json", "junit", "markdown", "oscal", "sarif"}
@@ -652,16 +649,16 @@ func (l *loader) finish() {
 	for _, ref := range l.providerRefs {
 		switch {
 		case strings.HasPrefix(ref.name, BuiltinPrefix):
-			if !slices.Contains(builtinProviders, ref.name) {
+			if !slices.Contains(builtin.Names(), ref.name) {
 				l.errorf(ref.rng, "Unknown built-in provider",
-					"%q is not a built-in provider. The built-in providers are %s.", ref.name, strings.Join(builtinProviders, ", "))
+					"%q is not a built-in provider. The built-in providers are %s.", ref.name, strings.Join(builtin.Names(), ", "))
 			}
 		case !slices.Contains(declared, ref.name):
 			detail := fmt.Sprintf("No provider block is named %q. ", ref.name)
 			if len(declared) > 0 {
 				detail += fmt.Sprintf("The declared providers are: %s. ", strings.Join(declared, ", "))
 			}
-			detail += fmt.Sprintf("Declare it with provider %q { source = ... }, or use a built-in provider (%s).", ref.name, strings.Join(builtinProviders, ", "))
+			detail += fmt.Sprintf("Declare it with provider %q { source = ... }, or use a built-in provider (%s).", ref.name, strings.Join(builtin.Names(), ", "))
 			l.errorf(ref.rng, "Unknown provider", "%s", detail)
 		}
 	}
