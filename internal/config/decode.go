@@ -899,3 +899,11 @@ func explainUnsupported(diags hcl.Diagnostics, schema *hcl.BodySchema) hcl.Diagn
 	}
 	return diags
 }
+
+// ValidName reports whether s is a valid job or provider name (letters, digits, '_', '.', '-').
+// Job specs that do not come from HCL (the control plane's) are held to the same rule.
+func ValidName(s string) bool { return nameRe.MatchString(s) }
+
+// PassableEnvName reports whether a job's env_allow may name s: a variable name that is not one
+// of argus's own ARGUS_* variables.
+func PassableEnvName(s string) bool { return envNameRe.MatchString(s) && !isArgusVariable(s) }

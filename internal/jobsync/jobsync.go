@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -118,11 +117,6 @@ func decode(data json.RawMessage) ([]controlplane.JobSpec, error) {
 // BuiltinLookup reports whether a provider name is built in.
 type BuiltinLookup func(name string) bool
 
-var (
-	nameRe    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
-	envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-)
-
 // Merge adds the specs to cfg.Jobs. A spec whose name a local job already has is dropped (the
 // local one wins) and a spec that is not valid is dropped; each drop is one warning. hostname
 // fills in the default subject.
@@ -159,7 +153,7 @@ func Merge(cfg *config.Config, specs []controlplane.JobSpec, isBuiltin BuiltinLo
 
 func toJob(s controlplane.JobSpec, isBuiltin BuiltinLookup, providers map[string]bool, hostname string) (config.Job, error) {
 	var errs []error
-	if !nameRe.MatchString(s.Name) {
+	if !config.ValidName(s.Name) {
 		errs = append(errs, fmt.Errorf("name %q is not a valid job name (letters, digits, _ . -)", s.Name))
 	}
 	if !isBuiltin(s.Provider) && !providers[s.Provider] {
@@ -189,7 +183,7 @@ func toJob(s controlplane.JobSpec, isBuiltin BuiltinLookup, providers map[string
 		cfgJSON = s.Config
 	}
 	for _, n := range s.EnvAllow {
-		if !envNameRe.MatchString(n) || strings.HasPrefix(n, "ARGUS_") {
+		if !config.PassableEnvName(n) {
 			errs = append(errs, fmt.Errorf("env_allow names %q, which is not a variable a provider may see", n))
 		}
 	}
