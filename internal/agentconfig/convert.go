@@ -166,13 +166,26 @@ func parse(filename string, src []byte) (*agentConfig, error) {
 	return cfg, nil
 }
 
+// parserErrors are the messages of the YAML library's parser (as opposed to its scanner). It
+// reports their line 0-based, one less than the line it means.
+var parserErrors = []string{
+	"did not find expected key", "did not find expected node content", "did not find expected '-' indicator",
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'", "did not find expected <document start>",
+	"found undefined tag handle", "found duplicate %YAML directive", "found incompatible YAML document",
+	"found duplicate %TAG directive",
+}
+
 func yamlError(filename string, err error) error {
-	msg := err.Error()
-	if m := yamlLineRe.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &Error{File: filename, Problems: []Problem{{Line: line, Message: "YAML syntax error: " + m[2] + ". Fix the YAML (the agent could not read it either)."}}}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 1
+	if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		if contains(parserErrors, msg) {
+			line++
+		}
 	}
-	return &Error{File: filename, Problems: []Problem{{Line: 1, Message: "YAML syntax error: " + strings.TrimPrefix(msg, "yaml: ") + ". Fix the YAML (the agent could not read it either)."}}}
+	return &Error{File: filename, Problems: []Problem{{Line: max(line, 1), Message: "YAML syntax error near here: " + msg + ". Fix the YAML (the agent could not read it either)."}}}
 }
 
 func (r *reader) api(cfg *agentConfig, e entry) {
@@ -185,11 +198,11 @@ func (r *reader) api(cfg *agentConfig, e entry) {
 	for _, a := range r.known(r.entries(v, "api"), "api", "url", "auth") {
 		switch a.key {
 		case "url":
+			urlSeen = true
 			s, ok := r.str(a.value, "api.url")
 			if !ok {
 				continue
 			}
-			urlSeen = true
 			s = strings.TrimSpace(s)
 			if err := checkURL(s); err != nil {
 				r.errorf(a.value, "api.url", "%v. Write the base URL of the Compliance Framework API, like https://ccf.example.com.", err)

@@ -43,6 +43,7 @@ func convertSchedule(s string) (string, []string, error) {
 		spec = strings.TrimSpace(spec[i:])
 	}
 	out := spec
+	isEvery := false
 	switch {
 	case strings.HasPrefix(spec, "@every "):
 		text := strings.TrimSpace(strings.TrimPrefix(spec, "@every "))
@@ -59,6 +60,7 @@ func convertSchedule(s string) (string, []string, error) {
 			text = r.String()
 		}
 		out = "every " + text
+		isEvery = true
 		zone = "" // an interval has no time zone
 	case strings.HasPrefix(spec, "@"):
 		c, ok := descriptors[spec]
@@ -67,7 +69,6 @@ func convertSchedule(s string) (string, []string, error) {
 		}
 		out = c
 	}
-	isEvery := strings.HasPrefix(out, "every ")
 	if !isEvery && len(strings.Fields(out)) != 5 {
 		return "", nil, fmt.Errorf("schedule %q is not a 5-field cron expression (minute hour day-of-month month day-of-week), so the agent never scheduled this plugin. Fix it, or remove it for the default (%q)", s, agentDefaultSchedule)
 	}

@@ -231,7 +231,7 @@ func (w *writer) plugin(file string, p plugin, used map[string]bool) {
 		w.comment(1, "%s.", strings.ToUpper(n[:1])+n[1:])
 	}
 	w.line(1, "schedule = %s", str(sched))
-	w.comment(1, "env_allow = [\"…\"] # the variables this plugin reads (cloud credentials, tokens): the agent passed all")
+	w.comment(1, "env_allow = [\"…\"] # the variables this plugin reads (credentials, tokens): the agent passed its whole environment")
 	if len(p.policies) > 0 {
 		local := false
 		for _, s := range p.policies {
