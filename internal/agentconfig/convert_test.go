@@ -66,9 +66,9 @@ func TestConvert(t *testing.T) {
 		wantCount map[string]int
 	}{
 		{
-			name: "url only: anonymous control plane",
-			yaml: api,
-			want: []string{`url = "http://localhost:8080"`, "# No api.auth in the agent's file: anonymous"},
+			name:    "url only: anonymous control plane",
+			yaml:    api,
+			want:    []string{`url = "http://localhost:8080"`, "# No api.auth in the agent's file: anonymous"},
 			notWant: []string{"\n  client_id", "\n  client_secret", "\nprovider ", "\njob "},
 		},
 		{
@@ -89,9 +89,9 @@ func TestConvert(t *testing.T) {
 			want: []string{`client_id = "123e4567-e89b-12d3-a456-426614174000"`, `client_secret = env("ARGUS_CLIENT_SECRET")`, "CCF_API_AUTH_CLIENT_SECRET"},
 		},
 		{
-			name: "auth: empty values are anonymous",
-			yaml: "api:\n  url: https://x.example\n  auth: {client_id: '', client_secret: ''}\n",
-			want: []string{"anonymous"},
+			name:    "auth: empty values are anonymous",
+			yaml:    "api:\n  url: https://x.example\n  auth: {client_id: '', client_secret: ''}\n",
+			want:    []string{"anonymous"},
 			notWant: []string{"\n  client_id", "\n  client_secret"},
 		},
 		{
@@ -127,9 +127,9 @@ func TestConvert(t *testing.T) {
 			want: []string{`provider "myplugin"`, `it named this plugin "myplugin"`, `hostname = "h"`, `lower-cased the key "HostName"`, `team = "t"`, `lower-cased the label "Team"`},
 		},
 		{
-			name: "policies: list, single string, kept verbatim",
-			yaml: api + "plugins:\n  a: {source: x/y:v1, policies: [ghcr.io/a/b:v1, policies/x, /abs/p]}\n  b: {source: x/y:v1, policies: ghcr.io/a/c:v2}\n",
-			want: []string{`policies = ["ghcr.io/a/b:v1", "policies/x", "/abs/p"]`, `policies = ["ghcr.io/a/c:v2"]`, "# Local policy paths are as the agent had them"},
+			name:      "policies: list, single string, kept verbatim",
+			yaml:      api + "plugins:\n  a: {source: x/y:v1, policies: [ghcr.io/a/b:v1, policies/x, /abs/p]}\n  b: {source: x/y:v1, policies: ghcr.io/a/c:v2}\n",
+			want:      []string{`policies = ["ghcr.io/a/b:v1", "policies/x", "/abs/p"]`, `policies = ["ghcr.io/a/c:v2"]`, "# Local policy paths are as the agent had them"},
 			wantCount: map[string]int{"# Local policy paths": 1},
 		},
 		{
@@ -211,8 +211,8 @@ func TestConvert(t *testing.T) {
 			want: []string{`job "a" {`, `k = "1"`},
 		},
 		{
-			name: "empty plugins",
-			yaml: api + "plugins: {}\n",
+			name:    "empty plugins",
+			yaml:    api + "plugins: {}\n",
 			notWant: []string{"\nprovider ", "\njob "},
 		},
 	}

@@ -106,17 +106,17 @@ func TestParsedValues(t *testing.T) {
 		return v.AsString()
 	}
 	checks := map[string]string{
-		"control_plane.url":                "https://ccf.example.com",
-		"control_plane.client_id":          "123e4567-e89b-12d3-a456-426614174000",
-		"provider.local-ssh.source":        "ghcr.io/compliance-framework/plugin-local-ssh:v1.2.3",
-		"provider.local-ssh.kind":          "ccf-plugin",
-		"job.local-ssh.schedule":           "0 3 * * *",
-		"job.apt_versions.schedule":        "every 90m",
-		"provider.apt_versions.source":     "../plugin-apt-versions/dist",
-		"provider.plain.source":            "./plugins/plain",
-		"job.aws-ec2.schedule":             "0 0 * * *",
-		"job.plain.schedule":               "* * * * *",
-		"job.local-ssh.provider":           "local-ssh",
+		"control_plane.url":            "https://ccf.example.com",
+		"control_plane.client_id":      "123e4567-e89b-12d3-a456-426614174000",
+		"provider.local-ssh.source":    "ghcr.io/compliance-framework/plugin-local-ssh:v1.2.3",
+		"provider.local-ssh.kind":      "ccf-plugin",
+		"job.local-ssh.schedule":       "0 3 * * *",
+		"job.apt_versions.schedule":    "every 90m",
+		"provider.apt_versions.source": "../plugin-apt-versions/dist",
+		"provider.plain.source":        "./plugins/plain",
+		"job.aws-ec2.schedule":         "0 0 * * *",
+		"job.plain.schedule":           "* * * * *",
+		"job.local-ssh.provider":       "local-ssh",
 	}
 	for k, want := range checks {
 		if got := str(k); got != want {
