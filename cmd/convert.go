@@ -11,7 +11,7 @@ type ConvertCmd struct {
 
 // ConvertAgentConfigCmd is `argus convert agent-config FILE`.
 type ConvertAgentConfigCmd struct {
-	File string `arg:"" type:"path" placeholder:"FILE" help:"The agent's config.yaml."`
+	File string `arg:"" placeholder:"FILE" help:"The agent's config.yaml."`
 }
 
 // Help is shown under the command's usage line.
