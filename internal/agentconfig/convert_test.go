@@ -112,8 +112,8 @@ func TestConvert(t *testing.T) {
 		{
 			name:    "config: weak typing as the agent sends it",
 			yaml:    api + "plugins:\n  a:\n    source: x/y:v1\n    config: {s: text, i: 22, f: 1.5, t: true, n: false, z: ~, big: 12345678901234567890}\n",
-			want:    []string{`s = "text"`, `i = "22"`, `f = "1.5"`, `t = "1"`, `n = "0"`, `z = ""`, `big = "12345678901234567890"`, `The agent sent YAML true as "1".`},
-			notWant: []string{"= true", "= 22\n"},
+			want:    []string{`s = "text"`, `i = "22"`, `f = "1.5"`, `t = "1"`, `n = "0"`, `"z" is left out: its value is null`, `big = "12345678901234567890"`, `The agent sent YAML true as "1".`},
+			notWant: []string{"= true", "= 22\n", "z = "},
 		},
 		{
 			name:    "config: secret-looking keys become env references",
@@ -139,8 +139,21 @@ func TestConvert(t *testing.T) {
 		},
 		{
 			name: "policy_data: any shape, typed",
-			yaml: api + "plugins:\n  a:\n    source: x/y:v1\n    policy_data: {n: 4, f: 0.25, b: true, s: str, l: [1, two], o: {\"k k\": ~, for: 1}, e: {}, el: []}\n",
-			want: []string{"n = 4", "f = 0.25", "b = true", `s = "str"`, "l = [", `"two",`, `"k k" = null`, `"for" = 1`, "e = {}", "el = []"},
+			yaml: api + "plugins:\n  a:\n    source: x/y:v1\n    policy_data: {n: 4, f: 0.25, b: true, s: str, l: [1, two, ~, {A.b: ~}], o: {\"k k\": ~, for: 1}, e: {}, el: []}\n",
+			want: []string{"n = 4", "f = 0.25", "b = true", `s = "str"`, "l = [", `"two",`, "null,", `"a.b" = null`, `"for" = 1`, "el = []",
+				`Left out of policy_data, as the agent's loader drops nulls and empty mappings: "e", "o.k k".`},
+			notWant: []string{"e = {}", `"k k" =`},
+		},
+		{
+			name:    "policy_data: only nulls",
+			yaml:    api + "plugins:\n  a:\n    source: x/y:v1\n    policy_data: {x: ~}\n",
+			want:    []string{`Left out of policy_data, as the agent's loader drops nulls and empty mappings: "x".`},
+			notWant: []string{"policy_data ="},
+		},
+		{
+			name: "labels: null values are left out",
+			yaml: api + "plugins:\n  a:\n    source: x/y:v1\n    labels: {a: ~, b: c}\n",
+			want: []string{`Label "a" is left out: its value is null`, `b = "c"`},
 		},
 		{
 			name: "policy_behavior: lists, a single value lifted",

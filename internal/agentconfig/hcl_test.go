@@ -138,7 +138,7 @@ func TestParsedValues(t *testing.T) {
 	}
 	pd := vals["job.local-ssh.policy_data"]
 	if !pd.GetAttr("max_auth_tries").Equals(cty.NumberIntVal(4)).True() || pd.GetAttr("allowed_users").LengthInt() != 2 ||
-		!pd.GetAttr("limits").GetAttr("mem limit").IsNull() {
+		!pd.GetAttr("limits").GetAttr("cpu").Equals(cty.NumberIntVal(2)).True() || pd.GetAttr("limits").Type().HasAttribute("mem limit") {
 		t.Errorf("policy_data = %#v", pd)
 	}
 	pol := vals["job.local-ssh.policies"].AsValueSlice()

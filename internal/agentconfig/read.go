@@ -131,7 +131,8 @@ func (r *reader) collect(n *yaml.Node, path string, explicit, merged *[]entry, d
 			continue
 		}
 		raw := rk.Value
-		if strings.Contains(raw, ".") {
+		// The agent's loader flattens nested mappings into dotted paths, but not inside lists.
+		if strings.Contains(raw, ".") && !strings.Contains(path, "[") {
 			r.errorf(k, join(path, strings.ToLower(raw)),
 				"the key %q holds a '.', which the agent's configuration loader splits into nested keys, so the agent never saw it as written. Rename it without '.'.", raw)
 			continue
@@ -262,6 +263,7 @@ type kv struct {
 	key, raw, value string
 	line            int
 	fromBool        bool // YAML true/false, which the agent sent as "1"/"0"
+	null            bool // a null value, which the agent's loader drops with its key
 }
 
 // strMap reads a value the agent decodes into map[string]string.
@@ -286,14 +288,17 @@ func (r *reader) strMap(n *yaml.Node, path string) ([]kv, bool) {
 			continue
 		}
 		_, isBool := v.(bool)
-		out = append(out, kv{key: e.key, raw: e.raw, value: weakString(v), line: e.keyN.Line, fromBool: isBool})
+		out = append(out, kv{key: e.key, raw: e.raw, value: weakString(v), line: e.keyN.Line, fromBool: isBool, null: v == nil})
 	}
 	return out, good
 }
 
 // tree is a YAML value as the agent hands it to a plugin's policy data: nil, bool, string,
 // int/int64/uint64/float64, []any, or *object.
-type object struct{ entries []objEntry }
+type object struct {
+	entries []objEntry
+	dropped []string // keys of nulls and empty mappings the agent dropped
+}
 
 type objEntry struct {
 	key   string
@@ -329,10 +334,18 @@ func (r *reader) value(n *yaml.Node, path string, depth int) (any, bool) {
 		return out, true
 	case yaml.MappingNode:
 		obj := &object{}
+		flattened := !strings.Contains(path, "[")
 		for _, e := range r.entries(n, path) {
 			v, ok := r.value(e.value, join(path, e.key), depth+1)
 			if !ok {
 				return nil, false
+			}
+			// The agent's loader flattens mappings (outside lists) into dotted keys and
+			// rebuilds them from the keys that hold a value: a null, or a mapping with
+			// nothing in it, is dropped with its key, so the plugin never saw it.
+			if o, isObj := v.(*object); flattened && (v == nil || isObj && len(o.entries) == 0) {
+				obj.dropped = append(obj.dropped, e.key)
+				continue
 			}
 			obj.entries = append(obj.entries, objEntry{key: e.key, value: v})
 		}

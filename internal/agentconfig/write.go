@@ -251,7 +251,12 @@ func (w *writer) plugin(file string, p plugin, used map[string]bool) {
 	}
 	w.config(name, p)
 	if p.policyData != nil {
-		w.line(1, "policy_data = %s", value(p.policyData, 1))
+		if d := dropped(p.policyData, ""); len(d) > 0 {
+			w.comment(1, "Left out of policy_data, as the agent's loader drops nulls and empty mappings: %s.", strings.Join(d, ", "))
+		}
+		if len(p.policyData.entries) > 0 {
+			w.line(1, "policy_data = %s", value(p.policyData, 1))
+		}
 	}
 	if len(p.policyBehavior) > 0 {
 		w.line(1, "policy_behavior = {")
@@ -275,6 +280,10 @@ func (w *writer) config(name string, p plugin) {
 	w.comment(1, "The plugin receives every value as a string, exactly as the agent sent it.")
 	w.line(1, "config = {")
 	for _, c := range p.config {
+		if c.null {
+			w.comment(2, "%s is left out: its value is null, and the agent's loader drops such keys.", q(c.key))
+			continue
+		}
 		if c.raw != c.key {
 			w.comment(2, "The agent lower-cased the key %s to %s.", q(c.raw), q(c.key))
 		}
@@ -302,6 +311,10 @@ func envName(plugin, k string) string {
 func (w *writer) labels(p plugin) {
 	var kept []kv
 	for _, l := range p.labels {
+		if l.null {
+			w.comment(1, "Label %s is left out: its value is null, and the agent's loader drops such keys.", q(l.key))
+			continue
+		}
 		if l.key == "" || strings.HasPrefix(l.key, "_") {
 			w.comment(1, "Label %s = %s is left out: argus reserves names starting with '_' (and needs a name).", q(l.key), q(l.value))
 			continue
@@ -319,6 +332,20 @@ func (w *writer) labels(p plugin) {
 		w.line(2, "%s = %s", key(l.key), str(l.value))
 	}
 	w.line(1, "}")
+}
+
+// dropped lists the dotted paths of the keys left out of a policy data tree.
+func dropped(o *object, prefix string) []string {
+	var out []string
+	for _, k := range o.dropped {
+		out = append(out, q(prefix+k))
+	}
+	for _, e := range o.entries {
+		if c, ok := e.value.(*object); ok {
+			out = append(out, dropped(c, prefix+e.key+".")...)
+		}
+	}
+	return out
 }
 
 // str is s as an HCL string literal (with ${ and %{ escaped).

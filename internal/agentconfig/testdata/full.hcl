@@ -53,14 +53,14 @@ job "local-ssh" {
     # Set CCF_PLUGINS_LOCAL_SSH_CONFIG_PASSWORD to the value of plugins.local-ssh.config.password (line 25): a secret is not written here.
     password = env("CCF_PLUGINS_LOCAL_SSH_CONFIG_PASSWORD")
   }
+  # Left out of policy_data, as the agent's loader drops nulls and empty mappings: "limits.mem limit".
   policy_data = {
     allowed_users = [
       "root",
       "admin",
     ]
     limits = {
-      cpu         = 2
-      "mem limit" = null
+      cpu = 2
     }
     max_auth_tries = 4
     ratio          = 0.5
