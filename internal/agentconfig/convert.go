@@ -301,13 +301,18 @@ func (r *reader) plugins(cfg *agentConfig, e entry) {
 					p.srcLine = f.keyN.Line
 					if p.source == "" {
 						r.errorf(f.value, fp, "the source is empty. Give the plugin's OCI reference (ghcr.io/compliance-framework/plugin-…:vX.Y.Z) or its path.")
+					} else if untaggedRef(p.source) {
+						r.errorf(f.value, fp, "%q has no tag, and the agent pulls only tagged references. Add the tag you ran (like :v1.2.3), or write a local path as ./%s.", p.source, p.source)
 					}
 				}
 			case "policies":
 				if list, ok := r.strList(f.value, fp); ok {
 					for i, s := range list {
-						if strings.TrimSpace(s) == "" {
-							r.errorf(f.value, fmt.Sprintf("%s[%d]", fp, i), "the policy source is empty. Give an OCI reference, a directory or a .tar.gz bundle, or remove the entry.")
+						switch {
+						case strings.TrimSpace(s) == "":
+							r.errorf(elemNode(f.value, i), fmt.Sprintf("%s[%d]", fp, i), "the policy source is empty. Give an OCI reference, a directory or a .tar.gz bundle, or remove the entry.")
+						case untaggedRef(s):
+							r.errorf(elemNode(f.value, i), fmt.Sprintf("%s[%d]", fp, i), "%q has no tag, and the agent pulls only tagged references. Add the tag you ran (like :v0.3.1), or write a local path as ./%s.", s, s)
 						}
 					}
 					p.policies = list
@@ -361,6 +366,16 @@ func (r *reader) plugins(cfg *agentConfig, e entry) {
 		}
 		cfg.plugins = append(cfg.plugins, p)
 	}
+}
+
+// elemNode is the i-th element of a sequence node, or the node itself when it is a scalar
+// (which the agent lifts into a list of one).
+func elemNode(n *yaml.Node, i int) *yaml.Node {
+	n = resolve(n)
+	if n != nil && n.Kind == yaml.SequenceNode && i < len(n.Content) {
+		return n.Content[i]
+	}
+	return n
 }
 
 func hasKey(n *yaml.Node, key string) bool {

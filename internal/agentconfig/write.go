@@ -47,6 +47,17 @@ func isOCI(s string) bool {
 	return ociRefRe.MatchString(s) && (strings.Contains(s, "@") || strings.Contains(s[strings.LastIndex(s, "/")+1:], ":"))
 }
 
+// untaggedRef reports whether s reads as a registry reference without a tag or digest, such
+// as "ghcr.io/compliance-framework/plugin-local-ssh": the agent accepts only tagged ones, so
+// it could not have pulled it, and read as a path it would name a directory "ghcr.io".
+func untaggedRef(s string) bool {
+	if isOCI(s) || isLocalPath(s) || !ociRefRe.MatchString(s) {
+		return false
+	}
+	host, _, found := strings.Cut(s, "/")
+	return found && (strings.ContainsAny(host, ".:") || host == "localhost")
+}
+
 func isLocalPath(s string) bool {
 	return strings.HasPrefix(s, "/") || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../")
 }
