@@ -33,7 +33,7 @@ require (
 	github.com/ulikunitz/xz v0.5.17 // indirect
 	github.com/willabides/kongplete v0.4.0 // indirect
 	github.com/zclconf/go-cty v1.20.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.4 // indirect
+	go.yaml.in/yaml/v3 v3.0.4
 	golang.org/x/crypto v0.13.0 // indirect
 	golang.org/x/mod v0.43.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect

@@ -30,6 +30,7 @@ type CLI struct {
 	Outbox     OutboxCmd     `cmd:"" help:"List, deliver or drop results still waiting for the control plane."`
 	Version    VersionCmd    `cmd:"" help:"Print argus's version, commit and build date."`
 	Completion CompletionCmd `cmd:"" help:"Print a shell completion script for bash, zsh or fish."`
+	Convert    ConvertCmd    `cmd:"" help:"Convert another tool's configuration to argus HCL (agent-config: the Compliance Framework agent's config.yaml)."`
 
 	Builtin BuiltinCmd `cmd:"" name:"__builtin" hidden:"" help:"Run a built-in provider (argus runs this itself; not for people)."`
 }
