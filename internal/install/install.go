@@ -215,7 +215,7 @@ func (in *installer) logf(format string, args ...any) {
 }
 
 func (in *installer) provider(ctx context.Context, p config.Provider) (Installed, error) {
-	if p.IsLocal() || lockfile.IsLocalSource(p.Source) {
+	if p.IsLocal() {
 		return in.local(ctx, p)
 	}
 	return in.registry(ctx, p)

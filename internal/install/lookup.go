@@ -23,7 +23,7 @@ func LockPlatforms(ctx context.Context, req Request, platforms []string) (Result
 // touching the file system.
 func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform string) (dir, h1 string, err error) {
 	hint := "run \"argus init\" to install it"
-	if p.IsLocal() || lockfile.IsLocalSource(p.Source) {
+	if p.IsLocal() {
 		lp := lock.Providers[p.Source]
 		if lp == nil || lp.Hash(lockfile.LocalPlatform, "h1") == "" {
 			return "", "", fmt.Errorf("local provider %q (%s) is not in %s: %s", p.Name, p.Source, lockfile.FileName, hint)
@@ -83,7 +83,7 @@ func Lookup(c *cache.Cache, cfg *config.Config, lock *lockfile.Lock, name string
 	if err := cache.VerifyInstalled(dir, h1); err != nil {
 		return "", fmt.Errorf("provider %q: %w: run \"argus init\" to reinstall it", name, err)
 	}
-	if p.IsLocal() || lockfile.IsLocalSource(p.Source) {
+	if p.IsLocal() {
 		e, err := findEntrypoint(dir)
 		if err != nil {
 			return "", fmt.Errorf("provider %q: %w", name, err)
