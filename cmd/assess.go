@@ -278,7 +278,7 @@ func (r resolver) Command(_ context.Context, provider string) (runner.Command, e
 	}
 	entry, err := r.installed.Entrypoint(provider)
 	if err != nil {
-		return runner.Command{}, err
+		return runner.Command{}, withInstallHints(err)
 	}
 	return runner.Command{Path: entry}, nil
 }

@@ -53,8 +53,9 @@ type IO struct {
 // app is what commands need from their surroundings, built once in Main.
 type app struct {
 	IO
-	logger *slog.Logger
-	color  bool
+	logger    *slog.Logger
+	logFormat string // "text" or "json": --log-format, for output that is not a log record
+	color     bool
 }
 
 func (a *app) env(name string) string {
@@ -126,6 +127,7 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 	}
 	a.color = cli.useColor(stdio)
 	a.logger = cli.logger(stdio.Stderr)
+	a.logFormat = cli.LogFormat
 	err = kctx.Run()
 	return exitCode(ctx, err, stdio.Stderr)
 }

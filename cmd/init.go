@@ -84,10 +84,10 @@ func (c *InitCmd) Run(ctx context.Context, a *app) error {
 		Mode:      mode,
 		Upgrade:   c.Upgrade,
 		Platforms: c.Platform,
-		Progress:  a.Stderr,
+		Events:    installEvents(a),
 	})
 	if err != nil {
-		return err
+		return withInstallHints(err)
 	}
 	for _, p := range res.Providers {
 		how := "installed"

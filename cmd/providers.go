@@ -69,7 +69,7 @@ func (c *ProvidersListCmd) Run(ctx context.Context, a *app) error {
 	for _, s := range install.List(ca, cfg, lock) {
 		status := "verified: " + s.Dir
 		if s.Err != nil {
-			status = s.Err.Error()
+			status = withInstallHints(s.Err).Error()
 			bad++
 		}
 		v := s.Version
@@ -102,9 +102,9 @@ func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	res, err := install.LockPlatforms(ctx, install.Request{Config: cfg, Cache: ca, Fetcher: getter.New(nil), Progress: a.Stderr}, c.Platform)
+	res, err := install.LockPlatforms(ctx, install.Request{Config: cfg, Cache: ca, Fetcher: getter.New(nil), Events: installEvents(a)}, c.Platform)
 	if err != nil {
-		return err
+		return withInstallHints(err)
 	}
 	if res.Changed {
 		fmt.Fprintf(a.Stdout, "Added %v to %s.\n", c.Platform, lockfile.FileName)
@@ -129,8 +129,8 @@ func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	if err := install.Mirror(ctx, install.MirrorRequest{Config: cfg, Lock: lock, Fetcher: getter.New(nil), Dir: dir, Progress: a.Stderr}); err != nil {
-		return err
+	if err := install.Mirror(ctx, install.MirrorRequest{Config: cfg, Lock: lock, Fetcher: getter.New(nil), Dir: dir, Events: installEvents(a)}); err != nil {
+		return withInstallHints(err)
 	}
 	fmt.Fprintf(a.Stdout, "Wrote a mirror of %d locked provider(s) to %s. Serve it from any static server and point a registry block's url at it.\n", len(lock.Providers), c.Dir)
 	return nil

@@ -4,6 +4,12 @@
 // the file system beyond the configuration itself, reporting every problem of a load at once
 // as hcl.Diagnostics with file:line:col.
 //
+// Layout: loader.go drives a load (the file schema, duplicate checks, cross-file references);
+// each block kind has its schema beside its decoder in argus.go, control_plane.go,
+// registry.go, provider.go, job.go and report.go; eval.go evaluates attributes, numbers.go
+// guards against huge numbers, diagnostics.go builds and points diagnostics, names.go holds
+// the name, host and URL rules, functions.go the HCL functions.
+//
 // It is not responsible for fetching remote configuration (go-getter addresses), for job
 // specs served by the control plane, for resolving or installing providers (it only checks
 // that a source and version constraint are well formed, and does not look at local provider

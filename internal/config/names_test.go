@@ -25,3 +25,29 @@ func TestNameRules(t *testing.T) {
 		}
 	}
 }
+
+// The registry URL rule is the getter's: plain http only to a loopback host, whatever its case,
+// so that a URL the loader accepts is one the getter will fetch (issue 11: one isLoopback).
+func TestCheckHTTPURL(t *testing.T) {
+	for _, tt := range []struct {
+		url       string
+		httpsOnly bool
+		ok        bool
+	}{
+		{"https://mirror.example.com/", true, true},
+		{"http://localhost:8080/", true, true},
+		{"http://LocalHost/", true, true},
+		{"http://127.0.0.1/", true, true},
+		{"http://[::1]:9/", true, true},
+		{"http://mirror.example.com/", true, false},
+		{"http://ccf.example.com", false, true},
+		{"https://user:pw@mirror.example.com/", true, false},
+		{"ftp://mirror.example.com/", true, false},
+		{"mirror.example.com", true, false},
+	} {
+		err := checkHTTPURL(tt.url, tt.httpsOnly)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkHTTPURL(%q, %v) = %v, want ok=%v", tt.url, tt.httpsOnly, err, tt.ok)
+		}
+	}
+}

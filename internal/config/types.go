@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/compliance-framework/argus/internal/lockfile"
 )
 
 // Config is a loaded, checked configuration: every block of every file, decoded.
@@ -65,7 +67,9 @@ type Provider struct {
 }
 
 // IsLocal reports whether the provider's source is a local path rather than a registry address.
-func (p Provider) IsLocal() bool { return p.LocalPath != "" }
+// The lock file's rule (lockfile.IsLocalSource) decides, so that a Provider built without
+// LocalPath (by a test, say) is classified as Load would classify it.
+func (p Provider) IsLocal() bool { return lockfile.IsLocalSource(p.Source) }
 
 // Job is a `job "<name>"` block.
 type Job struct {

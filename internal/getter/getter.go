@@ -215,7 +215,7 @@ func checkURL(u *url.URL) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if IsLoopback(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("download %s: plain http is allowed only to a loopback host; use https", redact(u))
@@ -224,7 +224,10 @@ func checkURL(u *url.URL) error {
 	}
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (a URL's Hostname) is this machine: "localhost" in any case,
+// or a loopback IP. Plain http is allowed only to such a host; the configuration loader
+// applies the same rule to registry URLs, so that a URL it accepts is one the getter fetches.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

@@ -6,6 +6,11 @@
 // (internal/cache) and produces the new lock (internal/lockfile). Local providers are copied
 // into the cache and pinned by hash.
 //
+// Init is registry.go's named steps (lock check, warm path, version choice, verified release,
+// per-platform install) and local.go for local providers; it reports each step through Events
+// (events.go) rather than printing, and its errors (errors.go) are typed so that the command
+// line, not this package, says which argus command fixes them.
+//
 // It also answers, for assess, where a locked provider's executable is once its installed tree
 // has been re-verified (Lookup), and writes static mirrors of everything locked (Mirror).
 //

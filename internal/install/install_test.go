@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,14 +20,29 @@ import (
 	"github.com/compliance-framework/argus/internal/registrytest"
 )
 
+// recorder is an Events that keeps every event.
+type recorder struct{ events []Event }
+
+func (r *recorder) Event(e Event) { r.events = append(r.events, e) }
+
+// kinds are the kinds of the events recorded so far, and forgets them.
+func (r *recorder) kinds() []EventKind {
+	var out []EventKind
+	for _, e := range r.events {
+		out = append(out, e.Kind)
+	}
+	r.events = nil
+	return out
+}
+
 // env is one project (config dir) and one cache, against one registry.
 type env struct {
-	reg      *registrytest.Registry
-	cfg      *config.Config
-	cache    *cache.Cache
-	progress bytes.Buffer
-	getter   *getter.Getter
-	limits   Limits
+	reg    *registrytest.Registry
+	cfg    *config.Config
+	cache  *cache.Cache
+	events recorder
+	getter *getter.Getter
+	limits Limits
 }
 
 func newEnv(t *testing.T, tls bool) *env {
@@ -44,7 +60,7 @@ func (e *env) provider(name, constraint string) {
 }
 
 func (e *env) request() Request {
-	return Request{Config: e.cfg, Cache: e.cache, Fetcher: e.getter, Progress: &e.progress, Limits: e.limits}
+	return Request{Config: e.cfg, Cache: e.cache, Fetcher: e.getter, Events: &e.events, Limits: e.limits}
 }
 
 func (e *env) init(t *testing.T, mod func(*Request)) (Result, error) {
@@ -197,8 +213,12 @@ func TestVersionChoiceAgainstLock(t *testing.T) {
 	// A lock outside the constraint needs --upgrade.
 	e.cfg.Providers[0].Version = ">= 2.0.0"
 	_, err = e.init(t, nil)
-	if err == nil || !strings.Contains(err.Error(), "argus init --upgrade") {
-		t.Fatalf("err = %v, want advice to run argus init --upgrade", err)
+	var mismatch *LockMismatchError
+	if !errors.As(err, &mismatch) || mismatch.Locked != "1.5.0" || mismatch.Constraint != ">= 2.0.0" {
+		t.Fatalf("err = %v, want a LockMismatchError for 1.5.0 against >= 2.0.0", err)
+	}
+	if strings.Contains(err.Error(), "argus init") {
+		t.Errorf("err = %v: the hint belongs to the command line, not the installer", err)
 	}
 }
 
@@ -329,13 +349,22 @@ func TestInsecureSkipSignature(t *testing.T) {
 		t.Fatalf("unsigned without keys: %v", err)
 	}
 	e.cfg.Providers[0].InsecureSkipSignature = true
-	for i := range 2 {
-		e.progress.Reset()
+	// The cold install warns that the signature was skipped; the warm one, that the cached
+	// provider was installed unsigned.
+	for i, want := range [][]EventKind{
+		{EventSignatureSkipped, EventDownloading, EventInstalled},
+		{EventUnsignedInCache, EventVerifiedInCache},
+	} {
+		e.events.kinds()
 		if _, err := e.init(t, nil); err != nil {
 			t.Fatalf("Init %d with insecure_skip_signature: %v", i, err)
 		}
-		if !strings.Contains(e.progress.String(), "warning") {
-			t.Errorf("Init %d did not warn about the unsigned provider:\n%s", i, e.progress.String())
+		evs := slices.Clone(e.events.events)
+		if got := e.events.kinds(); !slices.Equal(got, want) {
+			t.Errorf("Init %d events = %v, want %v", i, got, want)
+		}
+		if !evs[0].Warning() || evs[0].Provider != "cis" {
+			t.Errorf("Init %d: first event %+v is not a warning about provider cis", i, evs[0])
 		}
 	}
 	if s := e.lock(t).Providers[e.reg.Source("acme", "cis")].Signer; s != "" {
@@ -370,8 +399,9 @@ func TestLockedHashMismatchRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := e.init(t, nil)
-	if err == nil || !strings.Contains(err.Error(), "the lock file says") {
-		t.Fatalf("err = %v, want the locked hash enforced", err)
+	var changed *ReleaseChangedError
+	if !errors.As(err, &changed) || !strings.Contains(err.Error(), "the lock file says") {
+		t.Fatalf("err = %v, want a ReleaseChangedError: the locked hash enforced", err)
 	}
 }
 
@@ -402,8 +432,9 @@ func TestReplacedBinaryRefusedThenRepaired(t *testing.T) {
 	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
 	_, err = v.Entrypoint("cis")
 	var mm *cache.MismatchError
-	if !errors.As(err, &mm) || !strings.Contains(err.Error(), "argus init") {
-		t.Fatalf("Entrypoint after tampering: %v, want a MismatchError telling to run argus init", err)
+	var ni *NotInstalledError
+	if !errors.As(err, &mm) || !errors.As(err, &ni) || ni.Provider != "cis" {
+		t.Fatalf("Entrypoint after tampering: %v, want a NotInstalledError wrapping a MismatchError", err)
 	}
 	if st := List(e.cache, e.cfg, e.lock(t)); st[0].Err == nil {
 		t.Errorf("List reports a tampered provider as verified")
@@ -427,8 +458,10 @@ func TestLookupErrors(t *testing.T) {
 			Source: e.reg.Source("acme", "cis"), Version: "1.0.0",
 			Platforms: map[string][]string{CurrentPlatform: {"h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}}}}},
 	} {
-		if _, err := Lookup(e.cache, e.cfg, lock, "cis"); err == nil || !strings.Contains(err.Error(), "argus init") {
-			t.Errorf("%s: Lookup err = %v, want advice to run argus init", name, err)
+		_, err := Lookup(e.cache, e.cfg, lock, "cis")
+		var ni *NotInstalledError
+		if !errors.As(err, &ni) || ni.Provider != "cis" {
+			t.Errorf("%s: Lookup err = %v, want a NotInstalledError for cis", name, err)
 		}
 	}
 	if _, err := Lookup(e.cache, e.cfg, lockfile.New(), "nope"); err == nil {

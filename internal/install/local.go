@@ -54,10 +54,10 @@ func (in *installer) local(ctx context.Context, p config.Provider) (Installed, e
 		return Installed{}, err
 	}
 	if old := in.old.Providers[p.Source]; old != nil && old.Hash(lockfile.LocalPlatform, "h1") != e.H1 {
-		in.logf("argus: local provider %q changed since it was locked (%s → %s)", p.Name, old.Hash(lockfile.LocalPlatform, "h1"), e.H1)
+		in.event(Event{Kind: EventLocalChanged, Provider: p.Name, Source: p.Source, OldHash: old.Hash(lockfile.LocalPlatform, "h1"), NewHash: e.H1})
 	}
 	in.new.Providers[p.Source] = &lockfile.Provider{Source: p.Source, Platforms: map[string][]string{lockfile.LocalPlatform: {e.H1}}}
-	in.logf("argus: %s: copied into the cache", p.Source)
+	in.event(Event{Kind: EventLocalCopied, Provider: p.Name, Source: p.Source})
 	return Installed{Name: p.Name, Source: p.Source, Dir: e.Dir, Entrypoint: filepath.Join(e.Dir, entry), Reused: e.Reused}, nil
 }
 

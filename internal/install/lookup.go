@@ -22,11 +22,10 @@ func LockPlatforms(ctx context.Context, req Request, platforms []string) (Result
 // entry finds the cache entry and h1 hash that the lock pins for provider block p, without
 // touching the file system.
 func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform string) (dir, h1 string, err error) {
-	hint := "run \"argus init\" to install it"
-	if p.IsLocal() || lockfile.IsLocalSource(p.Source) {
+	if p.IsLocal() {
 		lp := lock.Providers[p.Source]
 		if lp == nil || lp.Hash(lockfile.LocalPlatform, "h1") == "" {
-			return "", "", fmt.Errorf("local provider %q (%s) is not in %s: %s", p.Name, p.Source, lockfile.FileName, hint)
+			return "", "", &NotInstalledError{Provider: p.Name, Err: fmt.Errorf("local provider %q (%s) is not in %s", p.Name, p.Source, lockfile.FileName)}
 		}
 		h1 = lp.Hash(lockfile.LocalPlatform, "h1")
 		dir, err = c.LocalDir(h1)
@@ -38,7 +37,7 @@ func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform stri
 	}
 	lp := lock.Providers[addr.String()]
 	if lp == nil {
-		return "", "", fmt.Errorf("provider %q (%s) is not in %s: %s", p.Name, addr, lockfile.FileName, hint)
+		return "", "", &NotInstalledError{Provider: p.Name, Err: fmt.Errorf("provider %q (%s) is not in %s", p.Name, addr, lockfile.FileName)}
 	}
 	if p.Version != "" {
 		cons, err := parseConstraint(p.Version)
@@ -47,12 +46,13 @@ func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform stri
 		}
 		v, err := version.NewVersion(lp.Version)
 		if err != nil || !satisfies(cons, p.Version, v) {
-			return "", "", fmt.Errorf("provider %q: locked version %s does not satisfy %q: run \"argus init --upgrade\"", p.Name, lp.Version, p.Version)
+			// Reported as a mismatch even when the locked version does not parse, as before.
+			return "", "", fmt.Errorf("provider %q: %w", p.Name, &LockMismatchError{Locked: lp.Version, Constraint: p.Version})
 		}
 	}
 	h1 = lp.Hash(platform, "h1")
 	if h1 == "" {
-		return "", "", fmt.Errorf("provider %q (%s %s) has no hash for %s in %s: %s", p.Name, addr, lp.Version, platform, lockfile.FileName, hint)
+		return "", "", &NotInstalledError{Provider: p.Name, Err: fmt.Errorf("provider %q (%s %s) has no hash for %s in %s", p.Name, addr, lp.Version, platform, lockfile.FileName)}
 	}
 	dir, err = c.EntryDir(cache.Key{Host: addr.Host, Namespace: addr.Namespace, Name: addr.Name, Version: lp.Version, Platform: platform})
 	return dir, h1, err
@@ -68,8 +68,8 @@ func findProvider(cfg *config.Config, name string) (config.Provider, error) {
 }
 
 // Lookup returns the executable of provider block name after re-verifying the installed tree
-// against the lock (a full re-hash). A missing, unlocked or modified provider is an error that
-// says to run `argus init`. assess should call it once per provider per invocation (see
+// against the lock (a full re-hash). A missing, unlocked or modified provider is a
+// *NotInstalledError; a locked version its block no longer allows, a *LockMismatchError. assess should call it once per provider per invocation (see
 // Verifier), before the provider's first job.
 func Lookup(c *cache.Cache, cfg *config.Config, lock *lockfile.Lock, name string) (string, error) {
 	p, err := findProvider(cfg, name)
@@ -81,9 +81,9 @@ func Lookup(c *cache.Cache, cfg *config.Config, lock *lockfile.Lock, name string
 		return "", err
 	}
 	if err := cache.VerifyInstalled(dir, h1); err != nil {
-		return "", fmt.Errorf("provider %q: %w: run \"argus init\" to reinstall it", name, err)
+		return "", &NotInstalledError{Provider: name, Err: fmt.Errorf("provider %q: %w", name, err)}
 	}
-	if p.IsLocal() || lockfile.IsLocalSource(p.Source) {
+	if p.IsLocal() {
 		e, err := findEntrypoint(dir)
 		if err != nil {
 			return "", fmt.Errorf("provider %q: %w", name, err)

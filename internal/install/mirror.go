@@ -22,8 +22,8 @@ type MirrorRequest struct {
 	Lock    *lockfile.Lock // required: what to mirror
 	Fetcher Fetcher        // required
 	Dir     string         // required: the mirror directory, replaced as a whole
-	// Progress receives one line per archive; nil discards them.
-	Progress interface{ Write([]byte) (int, error) }
+	// Events receives one event per archive and every warning; nil discards them.
+	Events Events
 }
 
 // Mirror writes a static index (DESIGN.md layout) holding every locked registry provider, its
@@ -51,9 +51,9 @@ func Mirror(ctx context.Context, req MirrorRequest) error {
 	if err := os.Mkdir(scratch, 0o755); err != nil {
 		return err
 	}
-	in := &installer{req: Request{Config: req.Config, Fetcher: req.Fetcher, Progress: req.Progress}, tmp: scratch}
-	if in.req.Progress == nil {
-		in.req.Progress = discard{}
+	in := &installer{req: Request{Config: req.Config, Fetcher: req.Fetcher, Events: req.Events}, tmp: scratch}
+	if in.req.Events == nil {
+		in.req.Events = discardEvents{}
 	}
 	sources := make([]string, 0, len(req.Lock.Providers))
 	for s := range req.Lock.Providers {
@@ -88,10 +88,6 @@ func Mirror(ctx context.Context, req MirrorRequest) error {
 	}
 	return atomicfile.SyncDir(filepath.Dir(dir))
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func (in *installer) mirrorOne(ctx context.Context, stage string, lp *lockfile.Provider) error {
 	addr, err := ParseAddress(lp.Source)
@@ -151,7 +147,7 @@ func (in *installer) mirrorOne(ctx context.Context, stage string, lp *lockfile.P
 		}
 		name := safeName(path.Base(archiveURL.Path))
 		dst := filepath.Join(out, name)
-		_, _ = fmt.Fprintf(in.req.Progress, "argus: mirror %s %s (%s)\n", addr, lp.Version, pl)
+		in.event(Event{Kind: EventMirroring, Source: addr.String(), Version: lp.Version, Platform: pl})
 		if err := in.req.Fetcher.Fetch(ctx, archiveURL.String(), dst); err != nil {
 			return err
 		}

@@ -310,24 +310,23 @@ func (red redactor) any(v any) any {
 // hash of parts, so that the same run renders the same identifiers. Each part is length
 // prefixed, so ("ab", "c") and ("a", "bc") differ.
 func stableUUID(parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		_, _ = fmt.Fprintf(h, "%d:%s;", len(p), p) // a hash.Hash never returns a write error
-	}
 	var u [16]byte
-	copy(u[:], h.Sum(nil))
+	copy(u[:], digest(parts))
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // fingerprint is a stable hex digest of parts, length prefixed like stableUUID.
-func fingerprint(parts ...string) string {
+func fingerprint(parts ...string) string { return hex.EncodeToString(digest(parts)) }
+
+// digest is the SHA-256 of parts, each length prefixed.
+func digest(parts []string) []byte {
 	h := sha256.New()
 	for _, p := range parts {
 		_, _ = fmt.Fprintf(h, "%d:%s;", len(p), p) // a hash.Hash never returns a write error
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return h.Sum(nil)
 }
 
 // controls returns the control identifiers of one result: the job's "control" label (one id
