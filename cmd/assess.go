@@ -101,6 +101,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range plan.Warnings() {
+		a.logger.Warn(w)
+	}
 	if c.DryRun {
 		return printPlan(a, plan)
 	}

@@ -42,6 +42,9 @@ func (c *PlanCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range plan.Warnings() {
+		a.logger.Warn(w)
+	}
 	return printPlan(a, plan)
 }
 
