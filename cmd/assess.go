@@ -241,7 +241,11 @@ func openState(ctx context.Context, a *app, cfg *config.Config, f selectFlags, w
 	}
 	a.logger.Debug("state", "dir", dir)
 	info := fmt.Sprintf("pid %d, %s, started %s", os.Getpid(), what, time.Now().UTC().Format(time.RFC3339))
-	return state.Open(ctx, dir, f.LockTimeout, info)
+	store, err := state.Open(ctx, dir, f.LockTimeout, info)
+	if err == nil && store.LockWarning() != nil {
+		a.logger.Warn("state lock", "err", store.LockWarning())
+	}
+	return store, err
 }
 
 // resolver runs built-in providers by re-executing argus itself, so that they go through the
