@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/compliance-framework/argus/internal/atomicfile"
@@ -62,8 +63,9 @@ const DefaultConcurrency = 4
 // Outbox is a directory of items. Methods are safe for concurrent use within one process;
 // across processes, hold the state lock.
 type Outbox struct {
-	dir string
-	now func() time.Time
+	dir     string
+	now     func() time.Time
+	flushes atomic.Int64 // see Flushes
 }
 
 // Open returns the outbox in dir, creating the directory if needed.
@@ -82,6 +84,18 @@ func (o *Outbox) path(id string) string { return filepath.Join(o.dir, id+".json"
 // Put stores item durably. ID defaults to a new UUID and Created to now; Kind and Payload are
 // required. It returns the item as stored.
 func (o *Outbox) Put(item Item) (Item, error) {
+	item, err := o.normalise(item)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := o.write(item); err != nil {
+		return Item{}, err
+	}
+	return item, nil
+}
+
+// normalise checks a new item and fills its defaults, as Put documents.
+func (o *Outbox) normalise(item Item) (Item, error) {
 	if item.ID == "" {
 		item.ID = uuid.NewString()
 	}
@@ -98,9 +112,6 @@ func (o *Outbox) Put(item Item) (Item, error) {
 		item.Created = o.now()
 	}
 	item.Created = item.Created.UTC()
-	if err := o.write(item); err != nil {
-		return Item{}, err
-	}
 	return item, nil
 }
 
@@ -109,6 +120,7 @@ func (o *Outbox) write(item Item) error {
 	if err != nil {
 		return fmt.Errorf("encode outbox item %s: %w", item.ID, err)
 	}
+	o.flushes.Add(1)
 	if err := atomicfile.WriteFile(o.path(item.ID), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write outbox item %s: %w", item.ID, err)
 	}

@@ -435,3 +435,56 @@ func TestDeliverUnknownKind(t *testing.T) {
 		t.Error("Put of an unknown kind succeeded")
 	}
 }
+
+// Issue 15 item 12: one job's results were written with one fsync each (100,000 results, as
+// many fsyncs). PutAll stores a batch with one wait for the disk, and every item is durable
+// and listed when it returns.
+func TestPutAllOneFlush(t *testing.T) {
+	o := open(t)
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	batch := make([]outbox.Item, 50)
+	for i := range batch {
+		batch[i] = outbox.Item{Kind: outbox.KindEvidence, Created: t0.Add(time.Duration(i) * time.Second), Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+	}
+	before := o.Flushes()
+	stored, err := o.PutAll(batch)
+	if err != nil {
+		t.Fatalf("PutAll: %v", err)
+	}
+	if got := o.Flushes() - before; got != 1 {
+		t.Errorf("PutAll of %d items waited for the disk %d times, want 1", len(batch), got)
+	}
+	items, err := o.List()
+	if err != nil || len(items) != len(batch) {
+		t.Fatalf("List = %d items, %v; want %d", len(items), err, len(batch))
+	}
+	if diff := cmp.Diff(ids(stored), ids(items)); diff != "" {
+		t.Errorf("listed (-stored +listed):\n%s", diff)
+	}
+	for i, it := range items {
+		if string(it.Payload) != fmt.Sprintf(`{"n":%d}`, i) || it.Kind != outbox.KindEvidence {
+			t.Errorf("item %d = %+v", i, it)
+		}
+		fi, err := os.Stat(filepath.Join(o.Dir(), it.ID+".json"))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("item file %s: %v, mode %v; want 0600", it.ID, err, fi.Mode())
+		}
+	}
+	entries, _ := os.ReadDir(o.Dir())
+	if len(entries) != len(batch) {
+		t.Errorf("%d files in the outbox, want %d (no temporaries left)", len(entries), len(batch))
+	}
+
+	// A bad item refuses the whole batch before anything is written.
+	o2 := open(t)
+	_, err = o2.PutAll([]outbox.Item{{Kind: outbox.KindEvidence, Payload: json.RawMessage(`{}`)}, {Kind: outbox.KindEvidence, Payload: json.RawMessage(`{`)}})
+	if err == nil {
+		t.Fatal("PutAll with an invalid payload succeeded")
+	}
+	if entries, _ := os.ReadDir(o2.Dir()); len(entries) != 0 || o2.Flushes() != 0 {
+		t.Errorf("after a refused batch: %d files, %d flushes; want none", len(entries), o2.Flushes())
+	}
+	if stored, err := o2.PutAll(nil); err != nil || stored != nil || o2.Flushes() != 0 {
+		t.Errorf("PutAll(nil) = %v, %v, %d flushes", stored, err, o2.Flushes())
+	}
+}
