@@ -67,7 +67,7 @@ func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
 }
 
 func (c *AssessCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfigWait(ctx, a, c.Config, c.StateDir, c.LockTimeout)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ type stateFlags struct {
 // openOutbox opens the outbox of the configuration's state directory under the state lock, so
 // that it never races an assess delivering the same items.
 func openOutbox(ctx context.Context, a *app, f stateFlags, what string) (*outbox.Outbox, func(), error) {
-	cfg, err := loadConfig(ctx, a, f.Config, f.StateDir)
+	cfg, err := loadConfigWait(ctx, a, f.Config, f.StateDir, f.LockTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,7 +95,7 @@ type OutboxFlushCmd struct {
 }
 
 func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfigWait(ctx, a, c.Config, c.StateDir, c.LockTimeout)
 	if err != nil {
 		return err
 	}

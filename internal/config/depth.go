@@ -14,10 +14,24 @@ import (
 // recoverable panic). Real configurations stay under twenty.
 const MaxNesting = 256
 
-// parseHCL parses one configuration file after checking that it does not nest deeper than
-// MaxNesting. A file that does is refused with one diagnostic at the place it gets too deep,
-// and a nil file.
+// MaxFileSize is the largest configuration file argus parses. HCL's parser holds several
+// times a file's size in memory; a real configuration is kilobytes, a remote one is capped at
+// the same size when it is fetched (package remoteconfig).
+const MaxFileSize = 16 << 20
+
+// parseHCL parses one configuration file after checking that it is at most MaxFileSize and
+// does not nest deeper than MaxNesting. A file that is not is refused with one diagnostic (at
+// the place it gets too deep) and a nil file.
 func parseHCL(p *hclparse.Parser, src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
+	if len(src) > MaxFileSize {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Configuration file too large",
+			Detail: fmt.Sprintf("This file is %d bytes; argus reads configuration files of at most %d MiB. Split it, or check that --config points at the configuration.",
+				len(src), MaxFileSize>>20),
+			Subject: &hcl.Range{Filename: filename, Start: hcl.InitialPos, End: hcl.InitialPos},
+		}}
+	}
 	if d := checkNesting(src, filename); d != nil {
 		return nil, hcl.Diagnostics{d}
 	}

@@ -10,16 +10,17 @@ import (
 // Issue 15 item 14: deep nesting crashed the loader with a Go stack overflow (fatal, exit 2).
 // Load must refuse it before parsing, with a diagnostic at file:line.
 func TestLoadDeepNesting(t *testing.T) {
-	const deep = 60000
+	const crasher = 60000 // what crashed argus
+	const deep = 4 * MaxNesting
 	tests := []struct {
 		name string
 		src  string
 		line int // of the diagnostic; 0 when the file must load
 	}{
-		{"brackets", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = " + strings.Repeat("[", deep) + strings.Repeat("]", deep) + " }\n}\n", 3},
+		{"brackets", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = " + strings.Repeat("[", crasher) + strings.Repeat("]", crasher) + " }\n}\n", 3},
 		{"braces", "job \"j\" {\n  provider = \"builtin/file\"\n  config = " + strings.Repeat("{a=", deep) + "1" + strings.Repeat("}", deep) + "\n}\n", 3},
 		{"parens", "\n\nx = " + strings.Repeat("(", deep) + "1" + strings.Repeat(")", deep) + "\n", 3},
-		{"unclosed", "x = " + strings.Repeat("[", deep) + "\n", 1},
+		{"unclosed", "x = " + strings.Repeat("[", crasher) + "\n", 1},
 		{"blocks", strings.Repeat("a {\n", deep) + strings.Repeat("}\n", deep), MaxNesting + 1},
 		{"interpolations", "x = " + strings.Repeat(`"${`, deep) + "1" + strings.Repeat(`}"`, deep) + "\n", 1},
 		{"directives", "x = \"" + strings.Repeat("%{ if true }", deep) + strings.Repeat("%{ endif }", deep) + "\"\n", 1},
@@ -28,8 +29,8 @@ func TestLoadDeepNesting(t *testing.T) {
 		{"conditionals", "x = " + strings.Repeat("true ? 1 : ", deep) + "2\n", 1},
 		// Deep, but within the limit, and wide: loads (or fails on its own merits, not depth).
 		{"within limit", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + " }\n}\n", 0},
-		{"many siblings", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = [" + strings.Repeat("[1], (2), \"${3}\", -4, true ? 1 : 2,\n", 5000) + "] }\n}\n", 0},
-		{"many conditionals on lines", "locals_are_not_a_thing = 1\n" + strings.Repeat("# c ? d : e\n", 1000), 0},
+		{"many siblings", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = [" + strings.Repeat("[1], (2), \"${3}\", -4, true ? 1 : 2,\n", 1000) + "] }\n}\n", 0},
+		{"many conditionals on lines", strings.Repeat("x = true ? 1 : 2\n", 1000), 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,5 +63,24 @@ func TestLoadDeepNesting(t *testing.T) {
 				t.Errorf("rendered diagnostic does not start with file:line:\n%s", b.String())
 			}
 		})
+	}
+}
+
+// Issue 15 item 13: a configuration file was read and parsed whatever its size. One larger than
+// MaxFileSize (16 MiB) is refused with a diagnostic at the file, before parsing.
+func TestLoadFileTooLarge(t *testing.T) {
+	if MaxFileSize > 16<<20 {
+		t.Fatalf("MaxFileSize = %d, want at most 16 MiB", MaxFileSize)
+	}
+	path := filepath.Join(t.TempDir(), "big.argus.hcl")
+	body := "job \"j\" {\n  provider = \"builtin/file\"\n}\n"
+	src := body + strings.Repeat("#", MaxFileSize+1-len(body))
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := Load(path, testOptions(nil))
+	if len(diags) != 1 || diags[0].Summary != "Configuration file too large" || diags[0].Subject == nil ||
+		diags[0].Subject.Filename != path || diags[0].Subject.Start.Line != 1 || !strings.Contains(diags[0].Detail, "at most 16 MiB") {
+		t.Fatalf("diagnostics:\n%s", renderDiags(cfg, diags))
 	}
 }
