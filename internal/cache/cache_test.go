@@ -315,9 +315,9 @@ func TestStaleStagingCleaned(t *testing.T) {
 			}
 		}
 	}
-	mk("entry-111", false) // an older argus, no lock
-	mk("entry-222", true)  // killed: lock free
-	mk("entry-333", true)  // a running install: lock held
+	mk("entry-111", false)                                                                  // an older argus, no lock
+	mk("entry-222", true)                                                                   // killed: lock free
+	mk("entry-333", true)                                                                   // a running install: lock held
 	if err := os.WriteFile(filepath.Join(root, "entry-444.lock"), nil, 0o600); err != nil { // killed before its mkdir
 		t.Fatal(err)
 	}
