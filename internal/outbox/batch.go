@@ -95,7 +95,8 @@ func (o *Outbox) Flushes() int64 { return o.flushes.Load() }
 // fsyncEach is the portable flush: one fsync per file.
 func fsyncEach(paths []string) error {
 	for _, p := range paths {
-		f, err := os.Open(filepath.Clean(p))
+		// Read-write: Windows' FlushFileBuffers refuses a handle opened read-only.
+		f, err := os.OpenFile(filepath.Clean(p), os.O_RDWR, 0)
 		if err != nil {
 			return err
 		}
