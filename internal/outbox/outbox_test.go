@@ -487,4 +487,12 @@ func TestPutAllOneFlush(t *testing.T) {
 	if stored, err := o2.PutAll(nil); err != nil || stored != nil || o2.Flushes() != 0 {
 		t.Errorf("PutAll(nil) = %v, %v, %d flushes", stored, err, o2.Flushes())
 	}
+	// A batch of one (fsync rather than syncfs) is durable and listed the same way.
+	one, err := o2.PutAll([]outbox.Item{{Kind: outbox.KindEvidence, Payload: json.RawMessage(`{"one":1}`)}})
+	if err != nil || len(one) != 1 || o2.Flushes() != 1 {
+		t.Fatalf("PutAll of one = %v, %v, %d flushes", one, err, o2.Flushes())
+	}
+	if items, err := o2.List(); err != nil || len(items) != 1 || items[0].ID != one[0].ID {
+		t.Errorf("List after a batch of one = %v, %v", items, err)
+	}
 }
