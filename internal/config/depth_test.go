@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func TestLoadDeepNesting(t *testing.T) {
 		// Deep, but within the limit, and wide: loads (or fails on its own merits, not depth).
 		{"within limit", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + " }\n}\n", 0},
 		{"many siblings", "job \"j\" {\n  provider = \"builtin/file\"\n  config = { x = [" + strings.Repeat("[1], (2), \"${3}\", -4, true ? 1 : 2,\n", 1000) + "] }\n}\n", 0},
-		{"many conditionals on lines", strings.Repeat("x = true ? 1 : 2\n", 1000), 0},
+		{"many conditionals on lines", "job \"j\" {\n  provider = \"builtin/file\"\n  config = {\n" + conditionalLines(2*MaxNesting) + "  }\n}\n", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -83,4 +84,13 @@ func TestLoadFileTooLarge(t *testing.T) {
 		diags[0].Subject.Filename != path || diags[0].Subject.Start.Line != 1 || !strings.Contains(diags[0].Detail, "at most 16 MiB") {
 		t.Fatalf("diagnostics:\n%s", renderDiags(cfg, diags))
 	}
+}
+
+// conditionalLines is n object attributes, one conditional each: they do not nest.
+func conditionalLines(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "    a%d = true ? 1 : 2\n", i)
+	}
+	return b.String()
 }
