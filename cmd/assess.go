@@ -67,7 +67,7 @@ func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
 }
 
 func (c *AssessCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfigWait(ctx, a, c.Config, c.StateDir, c.LockTimeout)
 	if err != nil {
 		return err
 	}
@@ -100,6 +100,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
 	if err != nil {
 		return err
+	}
+	for _, w := range plan.Warnings() {
+		a.logger.Warn(w)
 	}
 	if c.DryRun {
 		return printPlan(a, plan)
@@ -238,7 +241,11 @@ func openState(ctx context.Context, a *app, cfg *config.Config, f selectFlags, w
 	}
 	a.logger.Debug("state", "dir", dir)
 	info := fmt.Sprintf("pid %d, %s, started %s", os.Getpid(), what, time.Now().UTC().Format(time.RFC3339))
-	return state.Open(ctx, dir, f.LockTimeout, info)
+	store, err := state.Open(ctx, dir, f.LockTimeout, info)
+	if err == nil && store.LockWarning() != nil {
+		a.logger.Warn("state lock", "err", store.LockWarning())
+	}
+	return store, err
 }
 
 // resolver runs built-in providers by re-executing argus itself, so that they go through the

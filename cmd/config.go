@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -21,8 +22,14 @@ import (
 // A remote address (https://…, git::https://…) is fetched first, or its last good copy used
 // with a warning when the source cannot be reached.
 func loadConfig(ctx context.Context, a *app, path, stateDir string) (*config.Config, error) {
+	return loadConfigWait(ctx, a, path, stateDir, remoteconfig.DefaultLockWait)
+}
+
+// loadConfigWait is loadConfig for a command with --lock-timeout: a remote configuration's
+// fetch lock is waited for at most lockWait.
+func loadConfigWait(ctx context.Context, a *app, path, stateDir string, lockWait time.Duration) (*config.Config, error) {
 	if remoteconfig.IsRemote(path) {
-		local, err := fetchRemoteConfig(ctx, a, path, stateDir)
+		local, err := fetchRemoteConfig(ctx, a, path, stateDir, lockWait)
 		if err != nil {
 			return nil, err
 		}
@@ -65,7 +72,7 @@ func sortDiagnostics(diags hcl.Diagnostics) {
 // fetchRemoteConfig brings a remote configuration into the state area. It cannot use the
 // configuration's own state_dir (that is inside what is being fetched), so it uses --state-dir,
 // else .argus in CI, else $XDG_STATE_HOME/argus.
-func fetchRemoteConfig(ctx context.Context, a *app, addr, stateDir string) (string, error) {
+func fetchRemoteConfig(ctx context.Context, a *app, addr, stateDir string, lockWait time.Duration) (string, error) {
 	dir := stateDir
 	switch {
 	case dir != "":
@@ -82,7 +89,7 @@ func fetchRemoteConfig(ctx context.Context, a *app, addr, stateDir string) (stri
 		}
 		dir = filepath.Join(base, "argus")
 	}
-	local, warn, err := remoteconfig.Resolve(ctx, addr, dir, getter.New(nil))
+	local, warn, err := remoteconfig.Resolve(ctx, addr, dir, getter.New(&getter.Options{MaxBytes: remoteconfig.MaxFileSize}), &remoteconfig.Options{LockWait: lockWait})
 	if err != nil {
 		return "", err
 	}

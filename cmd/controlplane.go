@@ -78,7 +78,7 @@ func (s *session) start(ctx context.Context, a *app, cfg *config.Config) {
 		a.logger.Debug("job specs", "source", src, "jobs", len(specs))
 		mergeSpecs(a, cfg, specs)
 	}
-	if items, err := s.outbox.List(); err == nil && len(items) > 0 {
+	if items, _ := s.outbox.List(); len(items) > 0 { // corrupt files are reported by deliver
 		a.logger.Info("delivering results left by earlier runs", "items", len(items))
 		s.deliver(ctx, a)
 	}
@@ -95,6 +95,9 @@ func mergeSpecs(a *app, cfg *config.Config, specs []controlplane.JobSpec) {
 // deliver sends everything in the outbox and returns how many items are still waiting.
 func (s *session) deliver(ctx context.Context, a *app) int {
 	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), nil)
+	for _, ce := range rep.Corrupt {
+		a.logger.Error("outbox", "err", ce)
+	}
 	if err != nil {
 		a.logger.Error("outbox", "err", err)
 	}

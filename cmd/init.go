@@ -77,6 +77,13 @@ func (c *InitCmd) Run(ctx context.Context, a *app) error {
 		}
 		mode = install.LockReadOnly
 	}
+	if mode != install.LockReadOnly { // a read-only init writes nothing, and may run on a read-only checkout
+		release, err := lockfile.Exclusive(ctx, filepath.Join(cfg.Dir, lockfile.FileName), lockfile.DefaultWait, "argus init")
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	res, err := install.Init(ctx, install.Request{
 		Config:    cfg,
 		Cache:     ca,

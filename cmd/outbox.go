@@ -29,7 +29,7 @@ type stateFlags struct {
 // openOutbox opens the outbox of the configuration's state directory under the state lock, so
 // that it never races an assess delivering the same items.
 func openOutbox(ctx context.Context, a *app, f stateFlags, what string) (*outbox.Outbox, func(), error) {
-	cfg, err := loadConfig(ctx, a, f.Config, f.StateDir)
+	cfg, err := loadConfigWait(ctx, a, f.Config, f.StateDir, f.LockTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -56,27 +56,34 @@ func (c *OutboxListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	defer done()
-	items, err := ob.List()
+	l, err := ob.Scan()
 	if err != nil {
 		return err
 	}
-	if len(items) == 0 {
+	if len(l.Items)+len(l.Corrupt) == 0 {
 		fmt.Fprintln(a.Stdout, "The outbox is empty: every result was delivered.")
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tATTEMPTS\tSTATE\tLAST ERROR")
-	for _, it := range items {
+	for _, it := range l.Items {
 		st := "waiting"
 		if it.Permanent {
 			st = "rejected"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", it.ID, it.Created.UTC().Format(time.RFC3339), it.Attempts, st, it.LastError)
 	}
+	for _, c := range l.Corrupt {
+		fmt.Fprintf(tw, "%s\t-\t-\tcorrupt\t%v (inspect %s, then drop it)\n", c.ID, c.Err, c.Path)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.Stdout, "%d result(s) waiting.\n", len(items))
+	if len(l.Corrupt) == 0 {
+		fmt.Fprintf(a.Stdout, "%d result(s) waiting.\n", len(l.Items))
+	} else {
+		fmt.Fprintf(a.Stdout, "%d result(s) waiting, %d corrupt file(s) (undeliverable until dropped).\n", len(l.Items), len(l.Corrupt))
+	}
 	return nil
 }
 
@@ -88,7 +95,7 @@ type OutboxFlushCmd struct {
 }
 
 func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfigWait(ctx, a, c.Config, c.StateDir, c.LockTimeout)
 	if err != nil {
 		return err
 	}
@@ -105,6 +112,9 @@ func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{Force: c.Force})
+	for _, ce := range rep.Corrupt {
+		a.logger.Error("outbox", "err", ce)
+	}
 	fmt.Fprintf(a.Stdout, "Delivered %d result(s); %d still waiting.\n", rep.Delivered, rep.Pending())
 	if err != nil {
 		return err

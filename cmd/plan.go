@@ -22,7 +22,7 @@ next. Nothing runs and nothing is written. Takes the same job selection flags as
 }
 
 func (c *PlanCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfigWait(ctx, a, c.Config, c.StateDir, c.LockTimeout)
 	if err != nil {
 		return err
 	}
@@ -41,6 +41,9 @@ func (c *PlanCmd) Run(ctx context.Context, a *app) error {
 	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
 	if err != nil {
 		return err
+	}
+	for _, w := range plan.Warnings() {
+		a.logger.Warn(w)
 	}
 	return printPlan(a, plan)
 }

@@ -102,6 +102,11 @@ func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	release, err := lockfile.Exclusive(ctx, filepath.Join(cfg.Dir, lockfile.FileName), lockfile.DefaultWait, "argus providers lock")
+	if err != nil {
+		return err
+	}
+	defer release()
 	res, err := install.LockPlatforms(ctx, install.Request{Config: cfg, Cache: ca, Fetcher: getter.New(nil), Events: installEvents(a)}, c.Platform)
 	if err != nil {
 		return withInstallHints(err)

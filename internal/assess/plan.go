@@ -42,6 +42,17 @@ func (p Plan) Due() []Planned {
 	return due
 }
 
+// Warnings are the decisions' warnings (a last start in the future), in job order.
+func (p Plan) Warnings() []string {
+	var ws []string
+	for _, j := range p.Jobs {
+		if j.Warning != "" {
+			ws = append(ws, j.Warning)
+		}
+	}
+	return ws
+}
+
 // UnknownJobError is returned when --job names a job the configuration does not have.
 type UnknownJobError struct {
 	Names []string

@@ -168,22 +168,22 @@ func (c *Cache) Install(ctx context.Context, k Key, want string, fill Filler) (E
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return Entry{}, fmt.Errorf("create cache directory: %w", err)
 	}
-	release, err := acquire(ctx, dir+".lock")
+	unlock, err := acquire(ctx, dir+".lock")
 	if err != nil {
 		return Entry{}, err
 	}
-	defer release()
+	defer unlock()
 
 	if want != "" {
 		if got, err := Hash(dir); err == nil && got == want {
 			return Entry{Dir: dir, H1: got, Reused: true}, nil
 		}
 	}
-	staging, tree, err := c.stage(ctx, fill)
+	staging, tree, unstage, err := c.stage(ctx, fill)
 	if err != nil {
 		return Entry{}, fmt.Errorf("install %s: %w", k, err)
 	}
-	defer func() { _ = os.RemoveAll(staging) }() // best effort: a leftover staging dir is cleared by the next Clean
+	defer unstage()
 	h, err := Hash(tree)
 	if err != nil {
 		return Entry{}, fmt.Errorf("install %s: %w", k, err)
@@ -196,11 +196,11 @@ func (c *Cache) Install(ctx context.Context, k Key, want string, fill Filler) (E
 
 // InstallLocal copies a local provider into the cache, keyed by its hash.
 func (c *Cache) InstallLocal(ctx context.Context, fill Filler) (Entry, error) {
-	staging, tree, err := c.stage(ctx, fill)
+	staging, tree, unstage, err := c.stage(ctx, fill)
 	if err != nil {
 		return Entry{}, fmt.Errorf("install local provider: %w", err)
 	}
-	defer func() { _ = os.RemoveAll(staging) }() // best effort: a leftover staging dir is cleared by the next Clean
+	defer unstage()
 	h, err := Hash(tree)
 	if err != nil {
 		return Entry{}, err
@@ -212,35 +212,32 @@ func (c *Cache) InstallLocal(ctx context.Context, fill Filler) (Entry, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return Entry{}, fmt.Errorf("create cache directory: %w", err)
 	}
-	release, err := acquire(ctx, dir+".lock")
+	unlock, err := acquire(ctx, dir+".lock")
 	if err != nil {
 		return Entry{}, err
 	}
-	defer release()
+	defer unlock()
 	return publish(staging, tree, dir, h)
 }
 
 // stage creates a staging directory inside the cache (so the final rename stays on one file
-// system) and fills its "tree" subdirectory.
-func (c *Cache) stage(ctx context.Context, fill Filler) (staging, tree string, err error) {
-	root := filepath.Join(c.Dir, "staging")
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", "", fmt.Errorf("create staging directory: %w", err)
-	}
-	staging, err = os.MkdirTemp(root, "entry-*")
+// system), owned by this process until release (see newStaging), and fills its "tree"
+// subdirectory. Staging directories left by a killed process are removed first.
+func (c *Cache) stage(ctx context.Context, fill Filler) (staging, tree string, release func(), err error) {
+	staging, release, err = newStaging(ctx, filepath.Join(c.Dir, "staging"))
 	if err != nil {
-		return "", "", fmt.Errorf("create staging directory: %w", err)
+		return "", "", nil, err
 	}
 	tree = filepath.Join(staging, "tree")
 	if err := os.Mkdir(tree, 0o755); err != nil {
-		_ = os.RemoveAll(staging) // best effort, the create error is the one to report
-		return "", "", fmt.Errorf("create staging directory: %w", err)
+		release() // the create error is the one to report
+		return "", "", nil, fmt.Errorf("create staging directory: %w", err)
 	}
 	if err := fill(ctx, tree); err != nil {
-		_ = os.RemoveAll(staging) // best effort, the fill error is the one to report
-		return "", "", err
+		release() // the fill error is the one to report
+		return "", "", nil, err
 	}
-	return staging, tree, nil
+	return staging, tree, release, nil
 }
 
 // publish renames tree to dir, called with dir's lock held. An existing dir with the same hash

@@ -11,6 +11,9 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/compliance-framework/argus/internal/flock"
 	"github.com/compliance-framework/argus/internal/registrytest"
 )
 
@@ -287,5 +290,61 @@ func TestWaitForLockUnderContext(t *testing.T) {
 	_, err = c.Install(ctx, key, "", writeTree(nil))
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "another argus process") {
 		t.Fatalf("err = %v, want a cancelled wait naming the other process", err)
+	}
+}
+
+// Issue 15 item 16: an init killed mid-install left its staging directory forever. The next
+// install removes every staging directory no live process owns (its lock free, or no lock
+// file at all: an older argus), keeps the ones a running install owns, and leaves nothing of
+// its own behind.
+func TestStaleStagingCleaned(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	root := filepath.Join(c.Dir, "staging")
+	mk := func(name string, lock bool) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(root, name, "tree", "bin"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name, "tree", "bin", "p"), []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if lock {
+			// What a killed owner leaves: the lock file, whose flock the kernel released.
+			if err := os.WriteFile(filepath.Join(root, name+".lock"), []byte("pid 1, killed\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	mk("entry-111", false)                                                                  // an older argus, no lock
+	mk("entry-222", true)                                                                   // killed: lock free
+	mk("entry-333", true)                                                                   // a running install: lock held
+	if err := os.WriteFile(filepath.Join(root, "entry-444.lock"), nil, 0o600); err != nil { // killed before its mkdir
+		t.Fatal(err)
+	}
+	live, err := flock.Acquire(t.Context(), filepath.Join(root, "entry-333.lock"), "pid 2, installing")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Release() }()
+
+	files := map[string]string{"argus-provider-cis": "#!/bin/sh\n"}
+	if _, err := c.Install(t.Context(), key, "", writeTree(files)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"entry-333", "entry-333.lock"}, stagingLeft(t, c)); diff != "" {
+		t.Errorf("staging after install (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(root, "entry-333", "tree", "bin", "p")); err != nil {
+		t.Errorf("the running install's staging tree was touched: %v", err)
+	}
+	// Once its owner is gone, the next install removes it too.
+	if err := live.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.InstallLocal(t.Context(), writeTree(files)); err != nil {
+		t.Fatal(err)
+	}
+	if left := stagingLeft(t, c); len(left) != 0 {
+		t.Errorf("staging left behind: %v", left)
 	}
 }

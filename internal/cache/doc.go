@@ -6,7 +6,9 @@
 //
 // An entry is published only complete: it is built in a staging directory inside the cache,
 // hashed, and renamed into place, under a per-entry file lock so that concurrent processes
-// serialise. An existing entry is re-hashed and reused, never modified in place.
+// serialise. An existing entry is re-hashed and reused, never modified in place. A staging
+// directory is owned through a flock on its own lock file, so the next install removes the ones
+// a killed process left behind and never one a running install is filling.
 //
 // The package does not know where bytes come from or whether they are trustworthy: the caller
 // (internal/install) downloads, checks signatures and extracts into the staging directory it is

@@ -83,7 +83,7 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 			})
 			continue
 		}
-		f, parseDiags := parser.ParseHCL(src, name)
+		f, parseDiags := parseHCL(parser, src, name) // refuses a file nested too deeply to parse (depth.go)
 		diags = append(diags, parseDiags...)
 		if f == nil {
 			continue

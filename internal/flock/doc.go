@@ -6,6 +6,9 @@
 // crashed or SIGKILLed argus never leaves a stale lock behind. The holder
 // writes a one-line description of itself into the lock file after
 // acquiring it, so a process that gives up waiting can say who is in its way.
+// That record is advisory: when it cannot be written (a full disk), the lock
+// is still taken and Lock.Warning says why, because on a full disk the
+// commands that free space need the lock most.
 //
 // The lock belongs to the open file, not to the process: two Acquire calls
 // in one process exclude each other just as two processes do. (Exception:

@@ -24,6 +24,17 @@ const maxHolderInfo = 1024
 type Lock struct {
 	path string
 	f    *os.File
+	// warning is why the holder info could not be recorded (e.g. ENOSPC on a full disk). The
+	// record only decorates a waiter's error, so failing to write it must not cost the lock:
+	// on a full disk the commands that free space (outbox flush, outbox drop) need it most.
+	warning error
+}
+
+// holderFile is what recording the holder info needs of the lock file. It exists so that a
+// test can make the write fail (a full disk) without filling one.
+type holderFile interface {
+	WriteAt(b []byte, off int64) (int, error)
+	Truncate(size int64) error
 }
 
 // HeldError reports that the lock at Path stayed held by another process (or
@@ -62,7 +73,14 @@ func Describe(command string, started time.Time) string {
 // records info in it. While another holder has it, Acquire retries until ctx
 // ends and then returns a *HeldError that wraps ctx.Err(). A free lock is
 // taken even if ctx has already expired, so a zero wait means "try once".
+//
+// Recording info is advisory: when it fails (a full disk), Acquire still
+// returns the held lock, and [Lock.Warning] says what went wrong.
 func Acquire(ctx context.Context, path string, info string) (*Lock, error) {
+	return acquire(ctx, path, info, func(f *os.File) holderFile { return f })
+}
+
+func acquire(ctx context.Context, path string, info string, holder func(*os.File) holderFile) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644) //nolint:gosec // G304: the lock path is the caller's own, next to the file it guards
 	if err != nil {
 		return nil, fmt.Errorf("open lock file %q: %w", path, err)
@@ -88,26 +106,30 @@ func Acquire(ctx context.Context, path string, info string) (*Lock, error) {
 	}
 
 	l := &Lock{path: path, f: f}
-	if err := l.record(info); err != nil {
-		_ = l.Release()
-		return nil, err
-	}
+	l.warning = l.record(holder(f), info)
 	return l, nil
 }
 
 // record replaces the previous holder's info (possibly left by a process
 // that crashed) with ours. It writes before truncating so that a waiter
-// reading concurrently sees stale or mixed text, never an empty file.
-func (l *Lock) record(info string) error {
+// reading concurrently sees stale or mixed text, never an empty file. When
+// the write fails, it clears the file instead, so that a waiter reports
+// "holder unknown" rather than blaming the previous holder.
+func (l *Lock) record(f holderFile, info string) error {
 	info = strings.TrimSpace(info) + "\n"
-	if _, err := l.f.WriteAt([]byte(info), 0); err != nil {
-		return fmt.Errorf("record holder in lock file %q: %w", l.path, err)
+	if _, err := f.WriteAt([]byte(info), 0); err != nil {
+		_ = f.Truncate(0) // best effort: shrinking needs no space, and stale info only misleads
+		return fmt.Errorf("record holder in lock file %q (the lock is held; a process waiting for it cannot say who holds it): %w", l.path, err)
 	}
-	if err := l.f.Truncate(int64(len(info))); err != nil {
-		return fmt.Errorf("record holder in lock file %q: %w", l.path, err)
+	if err := f.Truncate(int64(len(info))); err != nil {
+		return fmt.Errorf("record holder in lock file %q (the lock is held): %w", l.path, err)
 	}
 	return nil
 }
+
+// Warning is why the holder info could not be recorded, or nil. The lock is
+// held either way; callers log the warning.
+func (l *Lock) Warning() error { return l.warning }
 
 // readHolder returns the info recorded by the current holder, or "" if it
 // cannot be read; it only decorates an error, so failures are not reported.

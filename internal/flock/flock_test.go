@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -294,5 +295,55 @@ func TestDescribe(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("Describe = %q, want it to contain %q", got, want)
 		}
+	}
+}
+
+// fullDisk is a lock file on a full disk: every write fails with ENOSPC.
+type fullDisk struct {
+	f         *os.File
+	truncated []int64
+}
+
+func (d *fullDisk) WriteAt([]byte, int64) (int, error) { return 0, syscall.ENOSPC }
+func (d *fullDisk) Truncate(n int64) error {
+	d.truncated = append(d.truncated, n)
+	return d.f.Truncate(n)
+}
+
+// Issue 15 item 11: on a full disk the holder record cannot be written; that costs a warning,
+// not the lock (otherwise every command fails, including the ones that free space).
+func TestAcquireFullDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.lock")
+	// A crashed holder left its info behind.
+	if err := os.WriteFile(path, []byte("pid 1, crashed long ago\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var disk *fullDisk
+	l, err := acquire(t.Context(), path, "pid 2, test", func(f *os.File) holderFile {
+		disk = &fullDisk{f: f}
+		return disk
+	})
+	if err != nil {
+		t.Fatalf("acquire on a full disk: %v, want the lock with a warning", err)
+	}
+	t.Cleanup(func() { _ = l.Release() })
+	if w := l.Warning(); !errors.Is(w, syscall.ENOSPC) || !strings.Contains(w.Error(), path) {
+		t.Errorf("Warning() = %v, want ENOSPC naming %s", w, path)
+	}
+	// The lock is really held: another Acquire cannot take it, and does not blame the crashed
+	// holder whose stale info the failed write left behind.
+	_, err = acquireWithin(t, path, "pid 3, second", 0)
+	checkHeld(t, err, path, "")
+	if len(disk.truncated) == 0 || disk.truncated[0] != 0 {
+		t.Errorf("truncations = %v, want the stale info cleared", disk.truncated)
+	}
+	// A lock whose record worked has no warning.
+	other, err := Acquire(t.Context(), filepath.Join(t.TempDir(), "ok.lock"), "pid 4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Release() }()
+	if w := other.Warning(); w != nil {
+		t.Errorf("Warning() = %v on a disk with space", w)
 	}
 }

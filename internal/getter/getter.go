@@ -32,10 +32,15 @@ const (
 	DefaultMaxBytes      = 512 << 20
 	DefaultTimeout       = 10 * time.Minute
 	DefaultHeaderTimeout = 30 * time.Second
+	DefaultIdleTimeout   = 60 * time.Second
 )
 
 // ErrTooLarge is returned (wrapped) when a download exceeds Options.MaxBytes.
 var ErrTooLarge = errors.New("download exceeds the size limit")
+
+// ErrStalled is returned (wrapped) when a server sent nothing for Options.IdleTimeout in the
+// middle of a body.
+var ErrStalled = errors.New("download stalled")
 
 // Options tunes a Getter. The zero value (or nil) means the defaults.
 type Options struct {
@@ -46,6 +51,10 @@ type Options struct {
 	// HeaderTimeout bounds the wait for a server's response headers, so a server that accepts
 	// the connection and then says nothing fails fast.
 	HeaderTimeout time.Duration
+	// IdleTimeout bounds the wait for the next bytes of a body (and, for git, how long the
+	// transfer may stay below one byte a second), so a server that stops sending mid-body fails
+	// long before Timeout.
+	IdleTimeout time.Duration
 	// RootCAs replaces the system roots (tests use it to trust an httptest server). TLS
 	// verification itself can never be turned off.
 	RootCAs *x509.CertPool
@@ -55,6 +64,7 @@ type Options struct {
 type Getter struct {
 	maxBytes int64
 	timeout  time.Duration
+	idle     time.Duration
 	client   *gg.Client
 }
 
@@ -73,6 +83,9 @@ func New(opts *Options) *Getter {
 	if o.HeaderTimeout <= 0 {
 		o.HeaderTimeout = DefaultHeaderTimeout
 	}
+	if o.IdleTimeout <= 0 {
+		o.IdleTimeout = DefaultIdleTimeout
+	}
 	transport := &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
@@ -86,7 +99,7 @@ func New(opts *Options) *Getter {
 		DisableCompression: true,
 	}
 	httpClient := &http.Client{
-		Transport: &limitTransport{base: transport, max: o.MaxBytes},
+		Transport: &limitTransport{base: transport, max: o.MaxBytes, idle: o.IdleTimeout},
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= 5 {
 				return fmt.Errorf("stopped after %d redirects", len(via))
@@ -97,6 +110,7 @@ func New(opts *Options) *Getter {
 	return &Getter{
 		maxBytes: o.MaxBytes,
 		timeout:  o.Timeout,
+		idle:     o.IdleTimeout,
 		client: &gg.Client{
 			// A non-nil empty map: go-getter substitutes its defaults only for nil.
 			Decompressors: map[string]gg.Decompressor{},
@@ -154,6 +168,8 @@ func (g *Getter) Fetch(ctx context.Context, src, dst string) (err error) {
 		switch {
 		case errors.Is(err, ErrTooLarge):
 			return fmt.Errorf("download %s: %w (limit %d bytes)", redact(u), ErrTooLarge, g.maxBytes)
+		case errors.Is(err, ErrStalled):
+			return fmt.Errorf("download %s: %w: the server sent nothing for %s", redact(u), ErrStalled, g.idle)
 		case ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
 			return fmt.Errorf("download %s: timed out: %w", redact(u), err)
 		case ctx.Err() != nil:
@@ -238,29 +254,41 @@ func IsLoopback(host string) bool {
 // redact drops credentials from a URL before it appears in an error.
 func redact(u *url.URL) string { return u.Redacted() }
 
-// limitTransport turns an oversized body into ErrTooLarge; go-getter's own MaxBytes truncates
-// silently (io.LimitReader), which for a body without Content-Length looks like success.
+// limitTransport turns an oversized body into ErrTooLarge (go-getter's own MaxBytes truncates
+// silently, with io.LimitReader, which for a body without Content-Length looks like success),
+// and a body that stops arriving for idle into ErrStalled (go-getter's ReadTimeout bounds the
+// whole body, not the gaps in it).
 type limitTransport struct {
 	base http.RoundTripper
 	max  int64
+	idle time.Duration
 }
 
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := t.base.RoundTrip(req)
+	ctx, cancel := context.WithCancelCause(req.Context())
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
+		cancel(nil)
 		return nil, err
 	}
 	if resp.ContentLength > t.max {
 		_ = resp.Body.Close() // unread and dropped: the size error is the one to report
+		cancel(nil)
 		return nil, fmt.Errorf("%w: server announces %d bytes", ErrTooLarge, resp.ContentLength)
 	}
-	resp.Body = &limitBody{rc: resp.Body, left: t.max}
+	// Cancelling the request's context is what unblocks a Read waiting on a silent server.
+	timer := time.AfterFunc(t.idle, func() { cancel(ErrStalled) })
+	resp.Body = &limitBody{rc: resp.Body, left: t.max, ctx: ctx, cancel: cancel, timer: timer, idle: t.idle}
 	return resp, nil
 }
 
 type limitBody struct {
-	rc   io.ReadCloser
-	left int64
+	rc     io.ReadCloser
+	left   int64
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	timer  *time.Timer
+	idle   time.Duration
 }
 
 func (b *limitBody) Read(p []byte) (int, error) {
@@ -272,11 +300,22 @@ func (b *limitBody) Read(p []byte) (int, error) {
 		p = p[:b.left+1]
 	}
 	n, err := b.rc.Read(p)
+	if n > 0 {
+		b.timer.Reset(b.idle)
+	}
 	b.left -= int64(n)
 	if b.left < 0 {
 		return 0, ErrTooLarge
 	}
+	if err != nil && errors.Is(context.Cause(b.ctx), ErrStalled) {
+		return n, ErrStalled
+	}
 	return n, err
 }
 
-func (b *limitBody) Close() error { return b.rc.Close() }
+func (b *limitBody) Close() error {
+	b.timer.Stop()
+	err := b.rc.Close()
+	b.cancel(nil)
+	return err
+}

@@ -247,3 +247,47 @@ func assertAbsent(t *testing.T, path string) {
 		t.Errorf("%s exists after a failed Fetch (err %v)", path, err)
 	}
 }
+
+// Issue 15 item 13: a server that sends part of a body and then nothing was waited for until
+// the whole-download Timeout (10 minutes by default). The idle timeout ends it as stalled,
+// long before Timeout, whatever was received so far.
+func TestFetchStalledBody(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "1000")
+		_, _ = w.Write([]byte("job \"x\" {"))
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	dst := filepath.Join(t.TempDir(), "a.hcl")
+	err := New(&Options{Timeout: time.Hour, IdleTimeout: 100 * time.Millisecond}).Fetch(t.Context(), srv.URL+"/a.hcl", dst)
+	if !errors.Is(err, ErrStalled) || !strings.Contains(err.Error(), "sent nothing for 100ms") {
+		t.Fatalf("err = %v, want ErrStalled naming the idle timeout", err)
+	}
+	assertAbsent(t, dst)
+}
+
+// A body that keeps arriving, however slowly in total, is not stalled: each chunk resets the
+// idle timer, and the wrapper passes a complete body through unchanged.
+func TestFetchSteadyBodyNotStalled(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		for range 50 {
+			_, _ = w.Write([]byte(strings.Repeat("x", 100)))
+			_ = rc.Flush()
+		}
+	}))
+	defer srv.Close()
+	dst := filepath.Join(t.TempDir(), "a")
+	if err := New(&Options{IdleTimeout: time.Minute}).Fetch(t.Context(), srv.URL+"/a", dst); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(dst); err != nil || fi.Size() != 5000 {
+		t.Fatalf("stat = %v, %v", fi, err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // FetchGit checks out one ref of a git repository into the directory dst, which must not exist
@@ -61,6 +62,8 @@ func (g *Getter) FetchGit(ctx context.Context, repo, ref, dst string) (err error
 	base := []string{
 		"-c", "protocol.allow=never", "-c", "protocol.https.allow=always", "-c", "protocol.http.allow=" + httpAllow,
 		"-c", "http.followRedirects=initial", "-c", "core.hooksPath=/dev/null", "-c", "advice.detachedHead=false",
+		// A transfer below one byte a second for the idle timeout is a stalled server.
+		"-c", "http.lowSpeedLimit=1", "-c", fmt.Sprintf("http.lowSpeedTime=%d", max(int(g.idle/time.Second), 1)),
 		"-C", dst,
 	}
 	env := gitEnv()

@@ -14,6 +14,10 @@
 // with no version, constraints or signer, and one platform block "local" holding the h1 hash of
 // the copied tree (a local tree is the same on every platform).
 //
+// A read-modify-write of the file (init, providers lock) holds Exclusive, a flock on the hidden
+// .argus.lock.hcl.lock beside it, so that concurrent runs serialise instead of losing each
+// other's platforms.
+//
 // Output is deterministic (providers, platforms and hashes sorted) so that the file diffs well
 // and a read-only run can compare bytes. The package does not decide versions, download, or
 // verify anything: see internal/install.

@@ -1,12 +1,18 @@
 package lockfile
 
 import (
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/compliance-framework/argus/internal/flock"
 )
 
 const sample = `# Maintained by "argus init". Commit it.
@@ -150,4 +156,74 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip changed the lock:\n%s\n%s", lock.Bytes(), again.Bytes())
 		}
 	})
+}
+
+// Issue 15 item 16: two `providers lock` runs each read the lock file, added their platform
+// and wrote it, and the later write dropped the other's platform. Exclusive serialises the
+// read-modify-write: while one holds it, another cannot take it, and runs that take it in turn
+// each see the other's platforms.
+func TestExclusiveSerialisesReadModifyWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, FileName)
+	base := New()
+	base.Providers["registry.example.com/acme/cis"] = &Provider{
+		Source: "registry.example.com/acme/cis", Version: "1.4.1",
+		Platforms: map[string][]string{"linux_amd64": {"h1:aaaa"}},
+	}
+	if err := base.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	addPlatform := func(platform string) {
+		lock, diags := Load(path)
+		if diags.HasErrors() {
+			t.Error(diags)
+			return
+		}
+		lock.Providers["registry.example.com/acme/cis"].Platforms[platform] = []string{"h1:" + platform}
+		if err := lock.Write(path); err != nil {
+			t.Error(err)
+		}
+	}
+
+	release, err := Exclusive(t.Context(), path, 0, "argus providers lock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Held: a second run cannot start its read-modify-write, and says who is in its way.
+	_, err = Exclusive(t.Context(), path, 0, "argus providers lock")
+	var held *flock.HeldError
+	if !errors.As(err, &held) || !strings.Contains(held.Holder, "argus providers lock (changing argus.lock.hcl)") {
+		t.Fatalf("second Exclusive = %v, want a *flock.HeldError naming the holder", err)
+	}
+	// The second run waits for the first, then reads what the first wrote.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		release, err := Exclusive(t.Context(), path, time.Hour, "argus providers lock")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer release()
+		addPlatform("darwin_arm64")
+	}()
+	addPlatform("windows_amd64")
+	release()
+	<-done
+
+	lock, diags := Load(path)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	got := slices.Sorted(maps.Keys(lock.Providers["registry.example.com/acme/cis"].Platforms))
+	if diff := cmp.Diff([]string{"darwin_arm64", "linux_amd64", "windows_amd64"}, got); diff != "" {
+		t.Errorf("platforms (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(GuardPath(path)); err != nil || filepath.Base(GuardPath(path)) != ".argus.lock.hcl.lock" {
+		t.Errorf("guard %s: %v", GuardPath(path), err)
+	}
+	// The lock file itself never carries a holder record.
+	if b, _ := os.ReadFile(path); strings.Contains(string(b), "pid ") {
+		t.Errorf("lock file holds a holder record:\n%s", b)
+	}
 }

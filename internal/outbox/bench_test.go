@@ -93,3 +93,39 @@ func BenchmarkDeliver(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPutAll is the durable write of one job's results (one op is one result), batched
+// (one flush for the job) beside one Put each, for jobs of 10 and 1,000 results.
+func BenchmarkPutAll(b *testing.B) {
+	payload := evidence(b, 0)
+	for _, n := range []int{10, 1000} {
+		for _, mode := range []string{"put-each", "put-all"} {
+			b.Run(fmt.Sprintf("%s-%d", mode, n), func(b *testing.B) {
+				ob, err := outbox.Open(b.TempDir())
+				if err != nil {
+					b.Fatal(err)
+				}
+				batch := make([]outbox.Item, n)
+				done := 0
+				for b.Loop() {
+					if done%n == 0 {
+						for i := range batch {
+							batch[i] = outbox.Item{Kind: outbox.KindEvidence, Payload: payload}
+						}
+						if mode == "put-all" {
+							if _, err := ob.PutAll(batch); err != nil {
+								b.Fatal(err)
+							}
+						}
+					}
+					if mode == "put-each" {
+						if _, err := ob.Put(batch[done%n]); err != nil {
+							b.Fatal(err)
+						}
+					}
+					done++
+				}
+			})
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/compliance-framework/argus/internal/atomicfile"
@@ -22,6 +23,11 @@ import (
 
 // KindEvidence is the kind of an item holding one controlplane.Evidence.
 const KindEvidence = "evidence"
+
+// KnownKind reports whether this argus knows how to deliver items of kind. An item of another
+// kind (written by a newer argus, or damaged) is never sent: Deliver marks it rejected, so that
+// it is listed and can be dropped instead of being retried forever.
+func KnownKind(kind string) bool { return kind == KindEvidence }
 
 // Item is one undelivered result.
 type Item struct {
@@ -57,8 +63,9 @@ const DefaultConcurrency = 4
 // Outbox is a directory of items. Methods are safe for concurrent use within one process;
 // across processes, hold the state lock.
 type Outbox struct {
-	dir string
-	now func() time.Time
+	dir     string
+	now     func() time.Time
+	flushes atomic.Int64 // see Flushes
 }
 
 // Open returns the outbox in dir, creating the directory if needed.
@@ -77,6 +84,18 @@ func (o *Outbox) path(id string) string { return filepath.Join(o.dir, id+".json"
 // Put stores item durably. ID defaults to a new UUID and Created to now; Kind and Payload are
 // required. It returns the item as stored.
 func (o *Outbox) Put(item Item) (Item, error) {
+	item, err := o.normalise(item)
+	if err != nil {
+		return Item{}, err
+	}
+	if err := o.write(item); err != nil {
+		return Item{}, err
+	}
+	return item, nil
+}
+
+// normalise checks a new item and fills its defaults, as Put documents.
+func (o *Outbox) normalise(item Item) (Item, error) {
 	if item.ID == "" {
 		item.ID = uuid.NewString()
 	}
@@ -86,13 +105,13 @@ func (o *Outbox) Put(item Item) (Item, error) {
 	if item.Kind == "" || len(item.Payload) == 0 || !json.Valid(item.Payload) {
 		return Item{}, fmt.Errorf("put outbox item %s: kind and a JSON payload are required", item.ID)
 	}
+	if !KnownKind(item.Kind) {
+		return Item{}, fmt.Errorf("put outbox item %s: unknown kind %q", item.ID, item.Kind)
+	}
 	if item.Created.IsZero() {
 		item.Created = o.now()
 	}
 	item.Created = item.Created.UTC()
-	if err := o.write(item); err != nil {
-		return Item{}, err
-	}
 	return item, nil
 }
 
@@ -101,6 +120,7 @@ func (o *Outbox) write(item Item) error {
 	if err != nil {
 		return fmt.Errorf("encode outbox item %s: %w", item.ID, err)
 	}
+	o.flushes.Add(1)
 	if err := atomicfile.WriteFile(o.path(item.ID), append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write outbox item %s: %w", item.ID, err)
 	}
@@ -110,6 +130,8 @@ func (o *Outbox) write(item Item) error {
 // CorruptError is an item file that cannot be read as an item. It is reported, never deleted:
 // it may be the only copy of a result. `argus outbox drop ID` removes it once inspected.
 type CorruptError struct {
+	// ID is the file name without ".json": what "argus outbox drop" takes to remove it.
+	ID   string
 	Path string
 	Err  error
 }
@@ -120,16 +142,23 @@ func (e *CorruptError) Error() string {
 
 func (e *CorruptError) Unwrap() error { return e.Err }
 
-// List returns every item, oldest first (by Created, then ID), and the corrupt files found
-// (as *CorruptError, joined). Temporary files left by an interrupted write are removed: the
-// rename never happened, so they were never items.
-func (o *Outbox) List() ([]Item, error) {
+// Listing is the content of the outbox: the items that can be read, oldest first, and the
+// files that cannot (kept, never deleted: each may be the only copy of a result).
+type Listing struct {
+	Items   []Item
+	Corrupt []*CorruptError
+}
+
+// Scan reads the outbox. One unreadable file never hides the others: it goes into Corrupt
+// and the scan goes on. The error is for a directory that cannot be read at all. Temporary
+// files left by an interrupted write are removed: the rename never happened, so they were
+// never items.
+func (o *Outbox) Scan() (Listing, error) {
 	entries, err := os.ReadDir(o.dir)
 	if err != nil {
-		return nil, fmt.Errorf("read outbox directory %q: %w", o.dir, err)
+		return Listing{}, fmt.Errorf("read outbox directory %q: %w", o.dir, err)
 	}
-	var items []Item
-	var errs []error
+	var l Listing
 	for _, e := range entries {
 		name := e.Name()
 		if !e.Type().IsRegular() {
@@ -149,15 +178,30 @@ func (o *Outbox) List() ([]Item, error) {
 			err = fmt.Errorf("id %q does not match the file name", item.ID)
 		}
 		if err != nil {
-			errs = append(errs, &CorruptError{Path: filepath.Join(o.dir, name), Err: err})
+			l.Corrupt = append(l.Corrupt, &CorruptError{ID: id, Path: filepath.Join(o.dir, name), Err: err})
 			continue
 		}
-		items = append(items, item)
+		l.Items = append(l.Items, item)
 	}
-	slices.SortFunc(items, func(a, b Item) int {
+	slices.SortFunc(l.Items, func(a, b Item) int {
 		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
 	})
-	return items, errors.Join(errs...)
+	return l, nil
+}
+
+// List returns every readable item, oldest first (by Created, then ID), and the corrupt files
+// found (as *CorruptError, joined). The items are returned even when the error is not nil:
+// use Scan to tell corrupt files from an unreadable directory.
+func (o *Outbox) List() ([]Item, error) {
+	l, err := o.Scan()
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(l.Corrupt))
+	for i, c := range l.Corrupt {
+		errs[i] = c
+	}
+	return l.Items, errors.Join(errs...)
 }
 
 func readItem(path string) (Item, error) {
@@ -184,7 +228,9 @@ func readItem(path string) (Item, error) {
 func (o *Outbox) Drop(ids ...string) error {
 	var missing []string
 	for _, id := range ids {
-		if uuid.Validate(id) != nil {
+		// A corrupt file is dropped by its file name, which need not be a UUID; anything that
+		// is not a plain name in the outbox directory is not an item.
+		if id == "" || strings.HasPrefix(id, ".") || filepath.Base(id) != id || strings.ContainsAny(id, `/\`) {
 			missing = append(missing, id)
 			continue
 		}
@@ -236,18 +282,25 @@ type DeliverOptions struct {
 type Report struct {
 	Delivered int
 	// Failed are the items that are still in the outbox after this delivery, with the error
-	// recorded in them; Skipped were permanent and not tried.
+	// recorded in them (an item of an unknown kind among them, marked permanent without being
+	// sent); Skipped were permanent and not tried.
 	Failed  []Item
 	Skipped []Item
+	// Corrupt are the files that could not be read as items: undeliverable until inspected
+	// and dropped.
+	Corrupt []*CorruptError
 }
 
-// Pending is how many items are still waiting after the delivery.
-func (r Report) Pending() int { return len(r.Failed) + len(r.Skipped) }
+// Pending is how many results are still waiting after the delivery, corrupt files included:
+// while it is not zero, something has not reached the control plane.
+func (r Report) Pending() int { return len(r.Failed) + len(r.Skipped) + len(r.Corrupt) }
 
 // Deliver sends every item, oldest first, with bounded concurrency. An item is removed after
 // its Sender returns nil; otherwise its attempts, error and time are recorded in its file. It
-// stops starting new items when ctx is done. The error reports corrupt files and failures to
-// update the outbox itself, not delivery failures (those are in the Report).
+// stops starting new items when ctx is done. An item of a kind this argus does not know is not
+// sent: it is marked permanent (rejected) with the reason. The error reports failures to read
+// or update the outbox itself, not delivery failures or corrupt files (those are in the
+// Report).
 func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (Report, error) {
 	var opt DeliverOptions
 	if opts != nil {
@@ -256,15 +309,16 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (R
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = DefaultConcurrency
 	}
-	items, listErr := o.List()
+	listing, err := o.Scan()
+	if err != nil {
+		return Report{}, err
+	}
+	items := listing.Items
 	var (
 		mu   sync.Mutex
-		rep  Report
+		rep  = Report{Corrupt: listing.Corrupt}
 		errs []error
 	)
-	if listErr != nil {
-		errs = append(errs, listErr)
-	}
 	g := new(errgroup.Group) // not WithContext: one item's failure must not stop the others
 	g.SetLimit(opt.Concurrency)
 	for _, item := range items {
@@ -275,6 +329,19 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (R
 		if ctx.Err() != nil {
 			mu.Lock()
 			rep.Failed = append(rep.Failed, item)
+			mu.Unlock()
+			continue
+		}
+		if !KnownKind(item.Kind) {
+			item.LastError = fmt.Sprintf("kind %q is unknown to this argus (written by a newer argus, or damaged): not sent; drop it, or deliver it with the argus that wrote it", item.Kind)
+			item.LastAttempt = o.now().UTC()
+			item.Permanent = true
+			werr := o.write(item)
+			mu.Lock()
+			rep.Failed = append(rep.Failed, item)
+			if werr != nil {
+				errs = append(errs, werr)
+			}
 			mu.Unlock()
 			continue
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,8 +203,8 @@ func TestCrashLeftovers(t *testing.T) {
 	}
 
 	rep, err := o.Deliver(t.Context(), outbox.SenderFunc(func(context.Context, outbox.Item) error { return nil }), nil)
-	if !errors.As(err, &ce) || rep.Delivered != 1 {
-		t.Fatalf("Deliver = %+v, %v; want the good item delivered and the corrupt one reported", rep, err)
+	if err != nil || rep.Delivered != 1 || len(rep.Corrupt) != 1 || rep.Corrupt[0].Path != corrupt || rep.Pending() != 1 {
+		t.Fatalf("Deliver = %+v, %v; want the good item delivered and the corrupt one reported and pending", rep, err)
 	}
 	if _, err := os.Stat(corrupt); err != nil {
 		t.Fatalf("corrupt file was removed: %v", err)
@@ -319,5 +320,179 @@ func TestDeliverThroughControlPlane(t *testing.T) {
 	}
 	if !strings.Contains(left[0].LastError, "uuid is required") {
 		t.Errorf("last error = %q, want the server's message", left[0].LastError)
+	}
+}
+
+// Issue 15 item 15: corrupt files hid the good items from List's callers and were not counted
+// by Deliver. Scan lists every readable item and counts every corrupt file; Deliver delivers the
+// readable ones and counts the corrupt ones as pending; each corrupt file can be dropped by the
+// name List shows, UUID or not.
+func TestCorruptItemsCounted(t *testing.T) {
+	o := open(t)
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	var good []string
+	for i := range 3 {
+		good = append(good, put(t, o, t0.Add(time.Duration(i)*time.Minute), `{"n":1}`).ID)
+	}
+	mismatch := uuid.NewString()
+	corrupt := map[string]string{
+		uuid.NewString(): `{"id":"trunc`,
+		"garbage":        "\x00\x01 not json",
+		mismatch:         fmt.Sprintf(`{"id":%q,"kind":"evidence","payload":{}}`, uuid.NewString()),
+		uuid.NewString(): `{"id":"x","kind":"evidence"}`, // no payload
+	}
+	for id, content := range corrupt {
+		if err := os.WriteFile(filepath.Join(o.Dir(), id+".json"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := o.Scan()
+	if err != nil {
+		t.Fatalf("Scan: %v", err)
+	}
+	if diff := cmp.Diff(good, ids(l.Items)); diff != "" {
+		t.Errorf("readable items (-want +got):\n%s", diff)
+	}
+	var gotCorrupt []string
+	for _, c := range l.Corrupt {
+		gotCorrupt = append(gotCorrupt, c.ID)
+		if c.Path != filepath.Join(o.Dir(), c.ID+".json") || c.Err == nil {
+			t.Errorf("corrupt %+v: want its path and the reason", c)
+		}
+	}
+	slices.Sort(gotCorrupt)
+	if diff := cmp.Diff(slices.Sorted(maps.Keys(corrupt)), gotCorrupt); diff != "" {
+		t.Errorf("corrupt files (-want +got):\n%s", diff)
+	}
+	items, err := o.List()
+	if len(items) != 3 || err == nil || strings.Count(err.Error(), "is corrupt") != 4 {
+		t.Errorf("List = %d items, %v; want 3 items and 4 corrupt files reported", len(items), err)
+	}
+
+	var sent atomic.Int32
+	rep, err := o.Deliver(t.Context(), outbox.SenderFunc(func(context.Context, outbox.Item) error {
+		sent.Add(1)
+		return errors.New("503")
+	}), nil)
+	if err != nil || sent.Load() != 3 || len(rep.Failed) != 3 || len(rep.Corrupt) != 4 || rep.Pending() != 7 {
+		t.Fatalf("Deliver = %+v (sent %d), %v; want 3 failed + 4 corrupt pending", rep, sent.Load(), err)
+	}
+	rep, err = o.Deliver(t.Context(), outbox.SenderFunc(func(context.Context, outbox.Item) error { return nil }), nil)
+	if err != nil || rep.Delivered != 3 || rep.Pending() != 4 {
+		t.Fatalf("Deliver = %+v, %v; want 3 delivered, 4 corrupt still pending", rep, err)
+	}
+	if err := o.Drop(slices.Collect(maps.Keys(corrupt))...); err != nil {
+		t.Fatalf("Drop of the corrupt files by name: %v", err)
+	}
+	if l, err := o.Scan(); err != nil || len(l.Items)+len(l.Corrupt) != 0 {
+		t.Fatalf("after dropping: %+v, %v", l, err)
+	}
+	for _, bad := range []string{"../x", ".hidden", "a/b", ""} {
+		if err := o.Drop(bad); err == nil || !strings.Contains(err.Error(), "no outbox item") {
+			t.Errorf("Drop(%q) = %v, want no such item", bad, err)
+		}
+	}
+}
+
+// Issue 15 item 15: an item of a kind this argus cannot deliver was retried forever. It is
+// marked rejected (permanent) without being sent, and then skipped like any rejected item.
+func TestDeliverUnknownKind(t *testing.T) {
+	o := open(t)
+	known := put(t, o, time.Time{}, `{}`)
+	unknown := uuid.NewString()
+	item := fmt.Sprintf(`{"id":%q,"created":"2026-11-24T10:00:00Z","kind":"metrics","payload":{"v":1},"attempts":0,"permanent":false}`, unknown)
+	if err := os.WriteFile(filepath.Join(o.Dir(), unknown+".json"), []byte(item), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var sentIDs []string
+	send := outbox.SenderFunc(func(_ context.Context, it outbox.Item) error {
+		sentIDs = append(sentIDs, it.ID)
+		return nil
+	})
+	rep, err := o.Deliver(t.Context(), send, &outbox.DeliverOptions{Concurrency: 1})
+	if err != nil || rep.Delivered != 1 || len(rep.Failed) != 1 || rep.Pending() != 1 {
+		t.Fatalf("Deliver = %+v, %v", rep, err)
+	}
+	if diff := cmp.Diff([]string{known.ID}, sentIDs); diff != "" {
+		t.Errorf("sent (-want +got):\n%s", diff)
+	}
+	f := rep.Failed[0]
+	if f.ID != unknown || !f.Permanent || !strings.Contains(f.LastError, `kind "metrics" is unknown`) {
+		t.Errorf("failed item = %+v, want it marked permanent with the reason", f)
+	}
+	items, err := o.List()
+	if err != nil || len(items) != 1 || !items[0].Permanent {
+		t.Fatalf("List = %+v, %v; want the unknown item kept, marked rejected", items, err)
+	}
+	// Later deliveries skip it, forced ones do not send it either.
+	for _, force := range []bool{false, true} {
+		rep, err := o.Deliver(t.Context(), send, &outbox.DeliverOptions{Force: force})
+		if err != nil || rep.Pending() != 1 || len(sentIDs) != 1 {
+			t.Fatalf("Deliver(force=%v) = %+v, %v, sent %v", force, rep, err, sentIDs)
+		}
+	}
+	if _, err := o.Put(outbox.Item{Kind: "metrics", Payload: json.RawMessage(`{}`)}); err == nil {
+		t.Error("Put of an unknown kind succeeded")
+	}
+}
+
+// Issue 15 item 12: one job's results were written with one fsync each (100,000 results, as
+// many fsyncs). PutAll stores a batch with one wait for the disk, and every item is durable
+// and listed when it returns.
+func TestPutAllOneFlush(t *testing.T) {
+	o := open(t)
+	t0 := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	batch := make([]outbox.Item, 50)
+	for i := range batch {
+		batch[i] = outbox.Item{Kind: outbox.KindEvidence, Created: t0.Add(time.Duration(i) * time.Second), Payload: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+	}
+	before := o.Flushes()
+	stored, err := o.PutAll(batch)
+	if err != nil {
+		t.Fatalf("PutAll: %v", err)
+	}
+	if got := o.Flushes() - before; got != 1 {
+		t.Errorf("PutAll of %d items waited for the disk %d times, want 1", len(batch), got)
+	}
+	items, err := o.List()
+	if err != nil || len(items) != len(batch) {
+		t.Fatalf("List = %d items, %v; want %d", len(items), err, len(batch))
+	}
+	if diff := cmp.Diff(ids(stored), ids(items)); diff != "" {
+		t.Errorf("listed (-stored +listed):\n%s", diff)
+	}
+	for i, it := range items {
+		if string(it.Payload) != fmt.Sprintf(`{"n":%d}`, i) || it.Kind != outbox.KindEvidence {
+			t.Errorf("item %d = %+v", i, it)
+		}
+		fi, err := os.Stat(filepath.Join(o.Dir(), it.ID+".json"))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("item file %s: %v, mode %v; want 0600", it.ID, err, fi.Mode())
+		}
+	}
+	entries, _ := os.ReadDir(o.Dir())
+	if len(entries) != len(batch) {
+		t.Errorf("%d files in the outbox, want %d (no temporaries left)", len(entries), len(batch))
+	}
+
+	// A bad item refuses the whole batch before anything is written.
+	o2 := open(t)
+	_, err = o2.PutAll([]outbox.Item{{Kind: outbox.KindEvidence, Payload: json.RawMessage(`{}`)}, {Kind: outbox.KindEvidence, Payload: json.RawMessage(`{`)}})
+	if err == nil {
+		t.Fatal("PutAll with an invalid payload succeeded")
+	}
+	if entries, _ := os.ReadDir(o2.Dir()); len(entries) != 0 || o2.Flushes() != 0 {
+		t.Errorf("after a refused batch: %d files, %d flushes; want none", len(entries), o2.Flushes())
+	}
+	if stored, err := o2.PutAll(nil); err != nil || stored != nil || o2.Flushes() != 0 {
+		t.Errorf("PutAll(nil) = %v, %v, %d flushes", stored, err, o2.Flushes())
+	}
+	// A batch of one (fsync rather than syncfs) is durable and listed the same way.
+	one, err := o2.PutAll([]outbox.Item{{Kind: outbox.KindEvidence, Payload: json.RawMessage(`{"one":1}`)}})
+	if err != nil || len(one) != 1 || o2.Flushes() != 1 {
+		t.Fatalf("PutAll of one = %v, %v, %d flushes", one, err, o2.Flushes())
+	}
+	if items, err := o2.List(); err != nil || len(items) != 1 || items[0].ID != one[0].ID {
+		t.Errorf("List after a batch of one = %v, %v", items, err)
 	}
 }

@@ -34,8 +34,25 @@ import (
 	"time"
 
 	"github.com/compliance-framework/argus/internal/atomicfile"
+	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/flock"
 )
+
+// MaxFileSize is the largest configuration file a fetch accepts: the loader's own limit.
+// Pass it to the Fetcher (getter.Options.MaxBytes) so that a larger download stops early;
+// Resolve checks every fetched .hcl file against it either way.
+const MaxFileSize = config.MaxFileSize
+
+// DefaultLockWait bounds the wait for another argus fetching the same address when Options
+// is nil: the default of --lock-timeout.
+const DefaultLockWait = 30 * time.Second
+
+// Options are the optional inputs of Resolve; nil means defaults.
+type Options struct {
+	// LockWait bounds the wait for another argus fetching the same address (--lock-timeout);
+	// zero or less tries once.
+	LockWait time.Duration
+}
 
 // Fetcher downloads. *getter.Getter implements it.
 type Fetcher interface {
@@ -128,8 +145,10 @@ const (
 
 // Resolve returns the local path of the configuration at addr. A local path is returned as it
 // is. A remote address is fetched into dir/remote-config; when that fails and an earlier copy
-// exists, Resolve returns the copy's path with a warning (non-nil) and no error.
-func Resolve(ctx context.Context, addr, dir string, fetch Fetcher) (localPath string, warning error, err error) {
+// exists, Resolve returns the copy's path with a warning (non-nil) and no error. A fetch that
+// would wait longer than opts.LockWait for another argus fetching the same address fails with
+// an error wrapping *flock.HeldError (no fallback: the other process is replacing the copy).
+func Resolve(ctx context.Context, addr, dir string, fetch Fetcher, opts *Options) (localPath string, warning error, err error) {
 	if !IsRemote(addr) {
 		return addr, nil, nil
 	}
@@ -144,8 +163,15 @@ func Resolve(ctx context.Context, addr, dir string, fetch Fetcher) (localPath st
 		return "", nil, fmt.Errorf("remote configuration %s: create %s: %w", addr, root, err)
 	}
 	// One fetch at a time per address: concurrent runs would otherwise swap copies under each
-	// other.
-	lock, err := flock.Acquire(ctx, filepath.Join(root, key+".lock"), flock.Describe("argus: fetch "+redact(addr), time.Now()))
+	// other. The wait is bounded like the state lock's, so a stalled fetch elsewhere cannot
+	// hold this run for as long as that fetch takes.
+	wait := DefaultLockWait
+	if opts != nil {
+		wait = max(opts.LockWait, 0)
+	}
+	lockCtx, cancel := context.WithTimeout(ctx, wait)
+	lock, err := flock.Acquire(lockCtx, filepath.Join(root, key+".lock"), flock.Describe("argus: fetch "+redact(addr), time.Now()))
+	cancel()
 	if err != nil {
 		return "", nil, fmt.Errorf("remote configuration %s: %w", redact(addr), err)
 	}
@@ -197,6 +223,9 @@ func fetchInto(ctx context.Context, f Fetcher, a Address, addr, root, key, final
 	if _, err := os.Stat(filepath.Join(src, filepath.FromSlash(a.Path))); err != nil {
 		return fmt.Errorf("fetch configuration %s: %q is not in what was fetched", redact(addr), a.Path)
 	}
+	if err := checkSizes(filepath.Join(src, filepath.FromSlash(a.Path))); err != nil {
+		return fmt.Errorf("fetch configuration %s: %w", redact(addr), err)
+	}
 	b, _ := json.Marshal(meta{Address: redact(addr), Fetched: time.Now().UTC()})
 	if err := atomicfile.WriteFile(filepath.Join(stage, metaFile), b, 0o600); err != nil {
 		return fmt.Errorf("remote configuration %s: %w", redact(addr), err)
@@ -212,6 +241,39 @@ func fetchInto(ctx context.Context, f Fetcher, a Address, addr, root, key, final
 	}
 	_ = os.RemoveAll(old)
 	return atomicfile.SyncDir(root)
+}
+
+// checkSizes refuses a fetched configuration holding an .hcl file larger than MaxFileSize
+// (the configuration file, or the files of the configuration directory), whatever the Fetcher
+// enforced, so that the copy is never replaced by something the loader will refuse.
+func checkSizes(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	files := []string{path}
+	if fi.IsDir() {
+		entries, err := os.ReadDir(path)
+		if err != nil {
+			return err
+		}
+		files = files[:0]
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".hcl") {
+				files = append(files, filepath.Join(path, e.Name()))
+			}
+		}
+	}
+	for _, f := range files {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return err
+		}
+		if fi.Size() > MaxFileSize {
+			return fmt.Errorf("%s is %d bytes; a configuration file may be at most %d MiB", filepath.Base(f), fi.Size(), MaxFileSize>>20)
+		}
+	}
+	return nil
 }
 
 func readMeta(final string) (meta, error) {

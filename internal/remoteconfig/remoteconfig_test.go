@@ -1,6 +1,10 @@
 package remoteconfig_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/compliance-framework/argus/internal/flock"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/getter/gittest"
 	"github.com/compliance-framework/argus/internal/remoteconfig"
@@ -108,7 +113,7 @@ func TestResolveHTTP(t *testing.T) {
 	ctx := t.Context()
 
 	// First fetch.
-	p, warn, err := remoteconfig.Resolve(ctx, addr, dir, g)
+	p, warn, err := remoteconfig.Resolve(ctx, addr, dir, g, nil)
 	if err != nil || warn != nil {
 		t.Fatalf("Resolve: %v, warning %v", err, warn)
 	}
@@ -121,7 +126,7 @@ func TestResolveHTTP(t *testing.T) {
 
 	// A change at the source replaces the copy, at the same path.
 	fs.body.Store(ptr(`job "b" {}`))
-	p2, warn, err := remoteconfig.Resolve(ctx, addr, dir, g)
+	p2, warn, err := remoteconfig.Resolve(ctx, addr, dir, g, nil)
 	if err != nil || warn != nil || p2 != p {
 		t.Fatalf("second Resolve: %s, %v, warning %v (first %s)", p2, err, warn, p)
 	}
@@ -131,7 +136,7 @@ func TestResolveHTTP(t *testing.T) {
 
 	// Source down: the last good copy, with a warning that says so and why.
 	fs.down.Store(true)
-	p3, warn, err := remoteconfig.Resolve(ctx, addr, dir, g)
+	p3, warn, err := remoteconfig.Resolve(ctx, addr, dir, g, nil)
 	if err != nil {
 		t.Fatalf("Resolve with the source down: %v", err)
 	}
@@ -153,14 +158,14 @@ func TestResolveHTTP(t *testing.T) {
 	}
 
 	// Down with no copy: an error saying there is nothing to fall back on.
-	_, warn, err = remoteconfig.Resolve(ctx, addr, t.TempDir(), g)
+	_, warn, err = remoteconfig.Resolve(ctx, addr, t.TempDir(), g, nil)
 	if err == nil || warn != nil || !strings.Contains(err.Error(), "no earlier copy to fall back on") {
 		t.Errorf("Resolve with no copy: err %v, warning %v", err, warn)
 	}
 }
 
 func TestResolveLocalPathUnchanged(t *testing.T) {
-	p, warn, err := remoteconfig.Resolve(t.Context(), "./configs", t.TempDir(), getter.New(nil))
+	p, warn, err := remoteconfig.Resolve(t.Context(), "./configs", t.TempDir(), getter.New(nil), nil)
 	if p != "./configs" || warn != nil || err != nil {
 		t.Errorf("Resolve(local) = %q, %v, %v", p, warn, err)
 	}
@@ -168,12 +173,12 @@ func TestResolveLocalPathUnchanged(t *testing.T) {
 
 func TestResolveRefusesUnsupported(t *testing.T) {
 	dir := t.TempDir()
-	_, _, err := remoteconfig.Resolve(t.Context(), "s3::https://bucket.example.com/a.hcl", dir, getter.New(nil))
+	_, _, err := remoteconfig.Resolve(t.Context(), "s3::https://bucket.example.com/a.hcl", dir, getter.New(nil), nil)
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Fatalf("err = %v", err)
 	}
 	// Plain http to a non-loopback host is refused by the getter, before any request.
-	_, _, err = remoteconfig.Resolve(t.Context(), "http://example.com/a.argus.hcl", dir, getter.New(nil))
+	_, _, err = remoteconfig.Resolve(t.Context(), "http://example.com/a.argus.hcl", dir, getter.New(nil), nil)
 	if err == nil || !strings.Contains(err.Error(), "plain http is allowed only to a loopback host") {
 		t.Fatalf("err = %v", err)
 	}
@@ -201,7 +206,7 @@ func TestResolveGit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, warn, err := remoteconfig.Resolve(ctx, tt.addr, dir, g)
+			p, warn, err := remoteconfig.Resolve(ctx, tt.addr, dir, g, nil)
 			if err != nil || warn != nil {
 				t.Fatalf("Resolve: %v, warning %v", err, warn)
 			}
@@ -213,23 +218,122 @@ func TestResolveGit(t *testing.T) {
 
 	// A ref that does not exist (a typo, a deleted tag) falls back on the copy with a warning.
 	addr := "git::" + repo.URL + "//envs/prod?ref=v1"
-	p, _, _ := remoteconfig.Resolve(ctx, addr, dir, g)
+	p, _, _ := remoteconfig.Resolve(ctx, addr, dir, g, nil)
 	missing := strings.Replace(addr, "v1", "v9", 1)
-	if _, _, err := remoteconfig.Resolve(ctx, missing, dir, g); err == nil || !strings.Contains(err.Error(), "no earlier copy") {
+	if _, _, err := remoteconfig.Resolve(ctx, missing, dir, g, nil); err == nil || !strings.Contains(err.Error(), "no earlier copy") {
 		t.Errorf("unknown ref, no copy: %v", err)
 	}
 	// Each address has its own copy: the v1 copy survives a failed fetch of it.
 	repo.Commit(map[string]string{"envs/prod/main.argus.hcl": ""})
-	p2, warn, err := remoteconfig.Resolve(ctx, "git::"+repo.URL+"//envs/prod?ref=v1", dir, g)
+	p2, warn, err := remoteconfig.Resolve(ctx, "git::"+repo.URL+"//envs/prod?ref=v1", dir, g, nil)
 	if err != nil || warn != nil || p2 != p {
 		t.Fatalf("refetch of v1: %s %v %v", p2, warn, err)
 	}
 	// The default branch no longer has envs/prod: the fetch is incomplete, the copy stays.
-	p3, warn, err := remoteconfig.Resolve(ctx, "git::"+repo.URL+"//envs/prod", dir, g)
+	p3, warn, err := remoteconfig.Resolve(ctx, "git::"+repo.URL+"//envs/prod", dir, g, nil)
 	if err != nil || warn == nil || !strings.Contains(warn.Error(), `"envs/prod" is not in what was fetched`) {
 		t.Fatalf("subdir gone: %v, warning %v", err, warn)
 	}
 	if got := read(t, filepath.Join(p3, "main.argus.hcl")); got != `job "v2" {}` {
 		t.Errorf("fallback content %q", got)
+	}
+}
+
+// Issue 15 item 13: the fetch lock ignored --lock-timeout, so a run waited for another run's
+// stalled fetch for as long as that took. The wait is bounded by Options.LockWait.
+func TestResolveLockWaitBounded(t *testing.T) {
+	fs := &fileServer{}
+	fs.body.Store(ptr(`job "a" {}`))
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	addr := srv.URL + "/cfg/prod.argus.hcl"
+	dir := t.TempDir()
+	root := filepath.Join(dir, "remote-config")
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(addr))
+	held, err := flock.Acquire(t.Context(), filepath.Join(root, hex.EncodeToString(sum[:])[:16]+".lock"), "pid 42, argus: fetch (stalled)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A wait of zero tries once: with the lock held elsewhere, Resolve gives up at once and
+	// says who holds it, instead of waiting on the context (which never ends here).
+	_, _, err = remoteconfig.Resolve(t.Context(), addr, dir, getter.New(nil), &remoteconfig.Options{LockWait: 0})
+	var he *flock.HeldError
+	if !errors.As(err, &he) || he.Holder != "pid 42, argus: fetch (stalled)" || !strings.Contains(err.Error(), "--lock-timeout") {
+		t.Fatalf("Resolve with the lock held = %v, want a *flock.HeldError naming the holder", err)
+	}
+	if fs.hits.Load() != 0 {
+		t.Errorf("fetched %d times without the lock", fs.hits.Load())
+	}
+	if err := held.Release(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := remoteconfig.Resolve(t.Context(), addr, dir, getter.New(nil), &remoteconfig.Options{LockWait: 0}); err != nil {
+		t.Fatalf("Resolve with the lock free: %v", err)
+	}
+}
+
+// bigFetcher writes a configuration larger than MaxFileSize, whatever limit it was given: the
+// size check must not depend on the Fetcher.
+type bigFetcher struct{ name string }
+
+func (f bigFetcher) Fetch(_ context.Context, _, dst string) error {
+	return writeSparse(dst, remoteconfig.MaxFileSize+1)
+}
+
+func (f bigFetcher) FetchGit(_ context.Context, _, _, dst string) error {
+	if err := os.MkdirAll(filepath.Join(dst, "conf"), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dst, "conf", "small.argus.hcl"), []byte(`job "a" {}`), 0o600); err != nil {
+		return err
+	}
+	return writeSparse(filepath.Join(dst, "conf", f.name), remoteconfig.MaxFileSize+1)
+}
+
+func writeSparse(path string, size int64) error {
+	f, err := os.Create(path) //nolint:gosec // G304: a test's temporary file
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// Issue 15 item 13: an HCL file was accepted up to the getter's 512 MiB. A fetched
+// configuration file larger than MaxFileSize (16 MiB) is refused with a clear error, over
+// HTTP (where the getter stops the download at the limit) and from git.
+func TestResolveSizeCap(t *testing.T) {
+	if remoteconfig.MaxFileSize > 16<<20 {
+		t.Fatalf("MaxFileSize = %d, want at most 16 MiB", remoteconfig.MaxFileSize)
+	}
+	big := strings.Repeat("# padding\n", remoteconfig.MaxFileSize/10+1)
+	fs := &fileServer{}
+	fs.body.Store(&big)
+	srv := httptest.NewServer(fs)
+	t.Cleanup(srv.Close)
+	addr := srv.URL + "/cfg/prod.argus.hcl"
+	g := getter.New(&getter.Options{MaxBytes: remoteconfig.MaxFileSize})
+	_, _, err := remoteconfig.Resolve(t.Context(), addr, t.TempDir(), g, nil)
+	if !errors.Is(err, getter.ErrTooLarge) {
+		t.Errorf("HTTP fetch of %d bytes = %v, want ErrTooLarge", len(big), err)
+	}
+	_, _, err = remoteconfig.Resolve(t.Context(), addr, t.TempDir(), bigFetcher{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "a configuration file may be at most 16 MiB") {
+		t.Errorf("oversized file from a Fetcher without a limit = %v, want the size error", err)
+	}
+	_, _, err = remoteconfig.Resolve(t.Context(), "git::https://example.com/repo.git//conf?ref=v1", t.TempDir(), bigFetcher{name: "huge.argus.hcl"}, nil)
+	if err == nil || !strings.Contains(err.Error(), "huge.argus.hcl is 16777217 bytes; a configuration file may be at most 16 MiB") {
+		t.Errorf("oversized file in a git checkout = %v, want the size error naming it", err)
+	}
+	// Files that are not HCL do not count (a repository may hold anything beside it).
+	p, _, err := remoteconfig.Resolve(t.Context(), "git::https://example.com/repo.git//conf?ref=v1", t.TempDir(), bigFetcher{name: "blob.bin"}, nil)
+	if err != nil || filepath.Base(p) != "conf" {
+		t.Errorf("checkout with a large non-HCL file = %q, %v", p, err)
 	}
 }

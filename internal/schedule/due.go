@@ -34,12 +34,21 @@ type Decision struct {
 	// Next is when the job comes round again: for a due job, the next time after this run;
 	// for a job that is not due, when it will be. Zero for "always".
 	Next time.Time
+	// Warning is set when the state contradicts the clock: the previous run started after now,
+	// so the clock was set back since (or was ahead then). The job is due regardless, because
+	// waiting for a start time that may be days ahead would silence it until then.
+	Warning string
 }
 
 // Decide applies a job's schedule to its last run. force makes the job due whatever its
 // schedule says (--all, --job).
 func Decide(c Candidate, now time.Time, force string) Decision {
 	d := Decision{Name: c.Name}
+	future := c.Last != nil && !c.Last.Start.IsZero() && c.Last.Start.After(now)
+	if future {
+		d.Warning = fmt.Sprintf("job %q last started at %s, later than this machine's clock says it is now (%s): the clock was set back, or was ahead then; running the job now instead of waiting (check the clock: NTP)",
+			c.Name, c.Last.Start.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
 	switch {
 	case force != "":
 		d.Due, d.Reason = true, force
@@ -51,6 +60,8 @@ func Decide(c Candidate, now time.Time, force string) Decision {
 		d.Due, d.Reason = true, "previous run did not finish (argus was interrupted or killed)"
 	case c.Schedule.IsAlways():
 		d.Due, d.Reason = true, `schedule is "always"`
+	case future:
+		d.Due, d.Reason = true, fmt.Sprintf("last start %s is in the future (check the clock)", c.Last.Start.UTC().Format(time.RFC3339))
 	default:
 		next := c.Schedule.Next(c.Last.Start)
 		if !now.Before(next) {

@@ -71,6 +71,9 @@ func TestDecide(t *testing.T) {
 		{"always", Candidate{Schedule: Always, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now}}, "", true, "always", time.Time{}},
 		{"cron not yet", Candidate{Schedule: nightly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: time.Date(2026, 11, 24, 3, 0, 1, 0, time.UTC)}}, "", false, "0 3 * * *", time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)},
 		{"cron came round", Candidate{Schedule: nightly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: time.Date(2026, 11, 23, 3, 0, 1, 0, time.UTC)}}, "", true, "came round", time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)},
+		// Issue 15 item 9: a clock set back after a run must not silence the job until then.
+		{"last start in the future", Candidate{Schedule: hourly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now.Add(72 * time.Hour)}}, "", true, "in the future", now.Add(time.Hour)},
+		{"last start in the future, cron", Candidate{Schedule: nightly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now.Add(30 * 24 * time.Hour)}}, "", true, "in the future", time.Date(2026, 11, 25, 3, 0, 0, 0, time.UTC)},
 		{"forced", Candidate{Schedule: hourly, SpecHash: "a", Last: &Last{SpecHash: "a", Start: now}}, "--all", true, "--all", now.Add(time.Hour)},
 	}
 	for _, tt := range tests {
@@ -78,6 +81,10 @@ func TestDecide(t *testing.T) {
 			d := Decide(tt.c, now, tt.force)
 			if d.Due != tt.wantDue || !strings.Contains(d.Reason, tt.wantReason) || !d.Next.Equal(tt.wantNext) {
 				t.Errorf("Decide = %+v, want due=%v reason~%q next=%v", d, tt.wantDue, tt.wantReason, tt.wantNext)
+			}
+			future := tt.c.Last != nil && tt.c.Last.Start.After(now)
+			if future != (d.Warning != "") || future && !strings.Contains(d.Warning, "clock") {
+				t.Errorf("Decide warning = %q, want a clock warning: %v", d.Warning, future)
 			}
 		})
 	}

@@ -161,6 +161,11 @@ func readStateFile(path string) (map[string]JobState, error) {
 	return f.Jobs, nil
 }
 
+// LockWarning is why the state lock's holder info could not be recorded (a full disk), or
+// nil. The lock is held either way: the record is advisory, and on a full disk the commands
+// that free space must still run. Callers log it.
+func (s *Store) LockWarning() error { return s.lock.Warning() }
+
 // Dir returns the state directory.
 func (s *Store) Dir() string { return s.dir }
 
