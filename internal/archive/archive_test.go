@@ -1,6 +1,9 @@
-package install
+package archive
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io/fs"
@@ -10,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/compliance-framework/argus/internal/registrytest"
+	"github.com/google/go-cmp/cmp"
 )
 
 func extractBytes(t testing.TB, data []byte, format string, lim Limits) (string, error) {
@@ -22,7 +26,7 @@ func extractBytes(t testing.TB, data []byte, format string, lim Limits) (string,
 	if err := os.Mkdir(dst, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return dst, extract(context.Background(), archive, format, dst, lim)
+	return dst, Extract(context.Background(), archive, format, dst, Options{Limits: lim})
 }
 
 func TestExtract(t *testing.T) {
@@ -60,9 +64,9 @@ func TestExtract(t *testing.T) {
 					}
 					return
 				}
-				var ae *ArchiveError
+				var ae *Error
 				if !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.want) {
-					t.Fatalf("extract err = %v, want an ArchiveError containing %q", err, tt.want)
+					t.Fatalf("extract err = %v, want an *Error containing %q", err, tt.want)
 				}
 				assertContained(t, dst)
 			})
@@ -122,7 +126,7 @@ func FuzzCheckEntryName(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, name string) {
-		if checkEntryName(name) != nil {
+		if CheckName(name) != nil {
 			return
 		}
 		const root = "/root"
@@ -133,28 +137,110 @@ func FuzzCheckEntryName(f *testing.F) {
 	})
 }
 
-func FuzzDecodeIndex(f *testing.F) {
-	f.Add([]byte(`{"versions": {"1.4.0": {}, "1.4.1": {"yanked": "CVE"}}}`))
-	f.Add([]byte(`{"versions": {"1.0.0-rc1": {}, "x": {}}}`))
-	f.Add([]byte(`{"archives": {"linux_amd64": {"url": "a.zip", "hashes": ["zh:00"]}}, "shasums": {"url": "S", "signatures": [{"type": "minisign", "url": "S.minisig"}]}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if idx, err := DecodeIndex(data); err == nil {
-			for _, c := range []string{">= 1.0.0", "~> 1.4", "1.0.0-rc1"} {
-				v, err := choose(idx, c)
-				if err != nil {
-					continue
-				}
-				if info, ok := idx.Versions[v]; !ok || info.Yanked != "" {
-					t.Fatalf("choose(%q) = %q, which the index does not list or yanked", c, v)
-				}
+// tarGz builds a tar.gz with raw headers, so that a test can write what no well-behaved tool
+// would: hard links, devices, names with a leading "/". A regular file holds its own name.
+func tarGz(t testing.TB, headers ...*tar.Header) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, h := range headers {
+		if h.Typeflag == tar.TypeReg {
+			h.Size = int64(len(h.Name))
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag == tar.TypeReg {
+			if _, err := tw.Write([]byte(h.Name)); err != nil {
+				t.Fatal(err)
 			}
 		}
-		if rel, err := DecodeRelease(data); err == nil {
-			for p, a := range rel.Archives {
-				if p == "" || a.URL == "" {
-					t.Fatalf("accepted an archive without platform or url: %+v", rel)
-				}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func reg(name string) *tar.Header {
+	return &tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o600}
+}
+
+func TestExtractTarGzStripRoot(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []*tar.Header
+		names   Names
+		want    string // error substring; "" for success
+		files   []string
+	}{
+		{name: "absolute members as gooci writes them", names: NamesStripRoot,
+			headers: []*tar.Header{reg("/plugin"), reg("/README.md"), reg("/policies/a.rego")},
+			files:   []string{"README.md", "plugin", "policies/a.rego"}},
+		{name: "absolute refused by default", headers: []*tar.Header{reg("/plugin")}, want: "absolute"},
+		{name: "traversal after the root", names: NamesStripRoot, headers: []*tar.Header{reg("/../../x")}, want: `".."`},
+		{name: "plain traversal", names: NamesStripRoot, headers: []*tar.Header{reg("../x")}, want: `".."`},
+		{name: "double slash", names: NamesStripRoot, headers: []*tar.Header{reg("//etc/x")}, want: "absolute"},
+		{name: "root alone", names: NamesStripRoot, headers: []*tar.Header{{Name: "/", Typeflag: tar.TypeDir}}, want: "empty name"},
+		{name: "same file with and without root", names: NamesStripRoot, headers: []*tar.Header{reg("/x"), reg("x")}, want: "twice"},
+		{name: "symlink", names: NamesStripRoot, headers: []*tar.Header{{Name: "/l", Typeflag: tar.TypeSymlink, Linkname: "/etc"}}, want: "link"},
+		{name: "hard link", names: NamesStripRoot, headers: []*tar.Header{reg("/a"), {Name: "/b", Typeflag: tar.TypeLink, Linkname: "/etc/passwd"}}, want: "link"},
+		{name: "device", names: NamesStripRoot, headers: []*tar.Header{{Name: "/dev", Typeflag: tar.TypeChar, Devmajor: 1, Devminor: 3}}, want: "unsupported tar type"},
+		{name: "fifo", names: NamesStripRoot, headers: []*tar.Header{{Name: "/p", Typeflag: tar.TypeFifo}}, want: "unsupported tar type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "dst")
+			if err := os.Mkdir(dst, 0o755); err != nil {
+				t.Fatal(err)
 			}
+			data := tarGz(t, tt.headers...)
+			st, err := ExtractTarGz(context.Background(), bytes.NewReader(data), "layer", dst, Options{Names: tt.names})
+			if tt.want != "" {
+				var ae *Error
+				if !errors.As(err, &ae) || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("ExtractTarGz err = %v, want an *Error containing %q", err, tt.want)
+				}
+				assertContained(t, dst)
+				return
+			}
+			if err != nil {
+				t.Fatalf("ExtractTarGz: %v", err)
+			}
+			var got []string
+			_ = filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && d.Type().IsRegular() {
+					rel, _ := filepath.Rel(dst, p)
+					got = append(got, filepath.ToSlash(rel))
+					body, _ := os.ReadFile(p)
+					if want := "/" + filepath.ToSlash(rel); string(body) != want {
+						t.Errorf("%s holds %q, want %q", rel, body, want)
+					}
+				}
+				return nil
+			})
+			if diff := cmp.Diff(tt.files, got); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+			if st.Files != len(tt.files) {
+				t.Errorf("Stats.Files = %d, want %d", st.Files, len(tt.files))
+			}
+		})
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for name, want := range map[string]string{"a.zip": "zip", "a.tar.gz": "tar.gz", "a.tgz": "tar.gz", "a.tar": ""} {
+		got, err := Format(name)
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("Format(%q) = %q, %v; want %q", name, got, err, want)
 		}
-	})
+	}
+	if err := Extract(context.Background(), "x.rar", "rar", t.TempDir(), Options{}); err == nil {
+		t.Error("Extract accepted format rar")
+	}
 }
