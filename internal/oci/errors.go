@@ -8,6 +8,7 @@ import (
 
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/errdef"
+	"oras.land/oras-go/v2/registry/remote/auth"
 	"oras.land/oras-go/v2/registry/remote/errcode"
 )
 
@@ -74,6 +75,10 @@ func classify(ref Reference, what string, err error) error {
 	host := ref.Registry
 	var resp *errcode.ErrorResponse
 	switch {
+	case errors.Is(err, auth.ErrBasicCredentialNotFound):
+		return newError(ref, ErrUnauthorized, err,
+			"the registry answered 401 Unauthorized for %s and there are no credentials for %s: log in with \"docker login %s\" or configure a credential helper for it in the Docker config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json)",
+			what, host, host)
 	case errors.As(err, &resp) && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden):
 		return newError(ref, ErrUnauthorized, err,
 			"the registry answered %d %s for %s: log in with \"docker login %s\" or configure a credential helper for it in the Docker config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json), and check that the account may pull %s",

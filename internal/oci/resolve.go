@@ -285,17 +285,16 @@ func (c *Client) resolveError(ctx context.Context, t target, ref Reference, err 
 	if lerr == nil {
 		switch {
 		case len(tags) == 0:
-			msg += "; the repository has no tags"
+			msg += " (the repository has no tags)"
+		case len(tags) <= 10:
+			slices.Sort(tags)
+			msg += fmt.Sprintf(" (the repository has %s)", strings.Join(tags, ", "))
 		default:
 			slices.Sort(tags)
-			shown := tags
-			if len(shown) > 10 {
-				shown = shown[len(shown)-10:]
-			}
-			msg += fmt.Sprintf("; the repository has %d tag(s), among them %s", len(tags), strings.Join(shown, ", "))
+			msg += fmt.Sprintf(" (the repository has %d tags, the last in sort order %s)", len(tags), strings.Join(tags[len(tags)-10:], ", "))
 		}
 	}
-	return newError(ref, ErrNotFound, err, "%s: check the tag", msg)
+	return newError(ref, ErrNotFound, err, "%s; check the tag", msg)
 }
 
 var errStopListing = errors.New("stop listing")

@@ -301,8 +301,13 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// String is the tail of the output: the registry logs every expected 404 too.
 func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return strings.TrimSpace(b.buf.String())
+	s := b.buf.String()
+	if len(s) > 8<<10 {
+		s = "…" + s[len(s)-8<<10:]
+	}
+	return strings.TrimSpace(s)
 }
