@@ -169,16 +169,16 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	}
 	// The message is one line that names the reference and what to do.
 	ref, _ := ParseReference("ghcr.io/a/b:v1")
-	err := classify(ref, "tag v1", &url{err: ErrInsecure})
+	err := classify(ref, "tag v1", &urlError{err: ErrInsecure})
 	if !errors.Is(err, ErrInsecure) || !strings.Contains(err.Error(), "ghcr.io/a/b:v1") || !strings.Contains(err.Error(), "https") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("classify(insecure) = %v", err)
 	}
 }
 
-type url struct{ err error }
+type urlError struct{ err error }
 
-func (u *url) Error() string { return "Get \"http://ghcr.io/v2/\": " + u.err.Error() }
-func (u *url) Unwrap() error { return u.err }
+func (u *urlError) Error() string { return "Get \"http://ghcr.io/v2/\": " + u.err.Error() }
+func (u *urlError) Unwrap() error { return u.err }
 
 func TestPlatform(t *testing.T) {
 	p, err := ParsePlatform("linux_amd64")
