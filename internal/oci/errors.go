@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -75,6 +76,8 @@ func classify(ref Reference, what string, err error) error {
 	host := ref.Registry
 	var resp *errcode.ErrorResponse
 	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return newError(ref, nil, err, "fetching %s was interrupted (%v)", what, err)
 	case errors.Is(err, auth.ErrBasicCredentialNotFound):
 		return newError(ref, ErrUnauthorized, err,
 			"the registry answered 401 Unauthorized for %s and there are no credentials for %s: log in with \"docker login %s\" or configure a credential helper for it in the Docker config file ($DOCKER_CONFIG/config.json or ~/.docker/config.json)",

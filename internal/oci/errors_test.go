@@ -40,6 +40,7 @@ func TestClassify(t *testing.T) {
 		{fmt.Errorf("x: %w", errdef.ErrNotFound), ErrNotFound, "was not found"},
 		{errors.New(`GET "https://ghcr.io/v2/x": mismatch Content-Length`), ErrDigestMismatch, "another size"},
 		{errors.New("dial tcp: connection refused"), nil, "check the registry address and the network"},
+		{fmt.Errorf("HEAD: %w", context.Canceled), nil, "was interrupted"},
 		{newError(ref, ErrInvalid, nil, "already classified"), ErrInvalid, "already classified"},
 	}
 	for _, tt := range tests {
@@ -58,6 +59,27 @@ func TestClassify(t *testing.T) {
 	if got := classify(layout, "blob", errors.New("boom")); !strings.Contains(got.Error(), "from the layout") {
 		t.Errorf("classify(layout) = %v", got)
 	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	reg := ocitest.Start(t, nil)
+	ocitest.Push(t, reg.Repository(t, "cf/p"), "v1", ocitest.Policy(t, "v1", map[string]string{"a.rego": "package a\n"}))
+	c, counter := newClient(t)
+	ref := mustRef(t, reg.Ref("cf/p", "v1"))
+	res, err := c.Resolve(context.Background(), ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	counter.n.Store(0)
+	if _, err := c.Resolve(ctx, ref, nil); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("Resolve with a canceled context = %v", err)
+	}
+	if _, err := c.Pull(ctx, res.PullRequest(KindPolicy, "")); !errors.Is(err, context.Canceled) {
+		t.Errorf("Pull with a canceled context = %v", err)
+	}
+	assertNothingPublished(t, c)
 }
 
 func TestMediaType(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -270,12 +269,7 @@ func TestPullHostile(t *testing.T) {
 	host := HostPlatform()
 	hp := ocispec.Platform{OS: host.OS, Architecture: host.Architecture}
 	exe := []byte("#!/bin/sh\n")
-	withFiles := func(extra ...ocitest.File) ocitest.Artifact {
-		files := append(ocitest.PluginFiles(exe), extra...)
-		return ocitest.Artifact{Children: []ocitest.Child{{Platform: &hp, Layers: [][]byte{ocitest.TarGz(t, files)}}}}
-	}
-	big := make([]byte, 3<<20)
-	_, _ = rand.NewChaCha8([32]byte{1}).Read(big) // incompressible: the layer stays large
+	hostile := func(h ocitest.Hostile) ocitest.Artifact { return ocitest.HostilePlugin(t, h, exe, hp) }
 	tests := []struct {
 		name   string
 		art    ocitest.Artifact
@@ -284,19 +278,19 @@ func TestPullHostile(t *testing.T) {
 		kind   error
 		substr string
 	}{
-		{name: "traversal", art: withFiles(ocitest.File{Name: "../x", Body: []byte("x")}), kind: ErrInvalid, substr: `".."`},
-		{name: "absolute traversal", art: withFiles(ocitest.File{Name: "/../../x", Body: []byte("x")}), kind: ErrInvalid, substr: `".."`},
-		{name: "symlink", art: withFiles(ocitest.File{Name: "/lib", Type: '2', Linkname: "/etc"}), kind: ErrInvalid, substr: "link"},
-		{name: "symlink as plugin", art: ocitest.Artifact{Children: []ocitest.Child{{Platform: &hp, Layers: [][]byte{ocitest.TarGz(t, []ocitest.File{{Name: "/plugin", Type: '2', Linkname: "/bin/sh"}})}}}}, kind: ErrInvalid, substr: "link"},
-		{name: "hard link", art: withFiles(ocitest.File{Name: "/passwd", Type: '1', Linkname: "/etc/passwd"}), kind: ErrInvalid, substr: "link"},
-		{name: "device", art: withFiles(ocitest.File{Name: "/null", Type: '3'}), kind: ErrInvalid, substr: "unsupported tar type"},
-		{name: "oversized layer", art: withFiles(ocitest.File{Name: "/big", Body: big}), limits: Limits{MaxLayerBytes: 1 << 20}, kind: ErrTooLarge, substr: "more than the limit of 1048576"},
-		{name: "decompression bomb", art: withFiles(ocitest.File{Name: "/zeros", Body: make([]byte, 8<<20)}), limits: Limits{Extract: archive.Limits{MaxBytes: 1 << 20}}, kind: ErrInvalid, substr: "beyond the limit"},
-		{name: "too many files", art: withFiles(ocitest.File{Name: "/a"}, ocitest.File{Name: "/b"}), limits: Limits{Extract: archive.Limits{MaxFiles: 4}}, kind: ErrInvalid, substr: "more than 4"},
+		{name: "traversal", art: hostile(ocitest.Traversal), kind: ErrInvalid, substr: `".."`},
+		{name: "absolute traversal", art: hostile(ocitest.AbsoluteTraversal), kind: ErrInvalid, substr: `".."`},
+		{name: "symlink", art: hostile(ocitest.Symlink), kind: ErrInvalid, substr: "link"},
+		{name: "symlink as plugin", art: hostile(ocitest.SymlinkPlugin), kind: ErrInvalid, substr: "link"},
+		{name: "hard link", art: hostile(ocitest.Hardlink), kind: ErrInvalid, substr: "link"},
+		{name: "device", art: hostile(ocitest.Device), kind: ErrInvalid, substr: "unsupported tar type"},
+		{name: "oversized layer", art: hostile(ocitest.Oversized), limits: Limits{MaxLayerBytes: 1 << 20}, kind: ErrTooLarge, substr: "more than the limit of 1048576"},
+		{name: "decompression bomb", art: hostile(ocitest.Bomb), limits: Limits{Extract: archive.Limits{MaxBytes: 1 << 20}}, kind: ErrInvalid, substr: "beyond the limit"},
+		{name: "too many files", art: ocitest.Plugin(t, "v1", 1, false, exe, hp), limits: Limits{Extract: archive.Limits{MaxFiles: 2}}, kind: ErrInvalid, substr: "more than 2"},
 		{name: "no plugin", art: ocitest.Artifact{Children: []ocitest.Child{{Platform: &hp, Layers: [][]byte{ocitest.TarGz(t, []ocitest.File{{Name: "/README.md"}})}}}}, kind: ErrInvalid, substr: `no regular file "plugin"`},
 		{name: "not gzip", art: ocitest.Artifact{Children: []ocitest.Child{{Platform: &hp, Layers: [][]byte{[]byte("not a tarball")}}}}, kind: ErrInvalid, substr: "not a valid gzip"},
 		{name: "layer media type", art: ocitest.Artifact{Children: []ocitest.Child{{Platform: &hp, LayerMediaType: "application/vnd.oci.image.layer.v1.tar+zstd", Layers: [][]byte{ocitest.TarGz(t, ocitest.PluginFiles(exe))}}}}, kind: ErrInvalid, substr: "only tar+gzip"},
-		{name: "blob altered in storage", art: withFiles(), tamper: func(t *testing.T, p ocitest.Pushed) { reg.CorruptBlob(t, p.Layers[0][0].Digest) }, kind: ErrDigestMismatch, substr: "does not match its digest"},
+		{name: "blob altered in storage", art: ocitest.Plugin(t, "v1", 1, true, exe, hp), tamper: func(t *testing.T, p ocitest.Pushed) { reg.CorruptBlob(t, p.Layers[0][0].Digest) }, kind: ErrDigestMismatch, substr: "does not match its digest"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -35,9 +36,8 @@ type Registry struct {
 	// User and Password are set when the registry was started with Options.Auth.
 	User, Password string
 
-	cmd  *exec.Cmd
+	stop func() // stops the process and waits for it; safe to call more than once
 	logs *lockedBuffer
-	done chan struct{}
 }
 
 // Options choose how the registry starts. nil means anonymous access.
@@ -103,31 +103,31 @@ http:
 
 func (r *Registry) run(t testing.TB, bin, cfgPath, host string) error {
 	r.logs = &lockedBuffer{}
-	cmd := exec.Command(bin, "serve", cfgPath) //nolint:gosec // G204: the test's own registry binary and config
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "serve", cfgPath) //nolint:gosec // G204: the test's own registry binary and config
 	cmd.Stdout, cmd.Stderr = r.logs, r.logs
-	cmd.Env = append(os.Environ(), "OTEL_TRACES_EXPORTER=none")
+	// Stopping asks politely first; WaitDelay turns it into a kill if the registry lingers.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Start(); err != nil {
+		cancel()
 		return fmt.Errorf("run %s: %w", bin, err)
 	}
 	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }() // owned by the cleanup below, which waits for it
+	go func() { _ = cmd.Wait(); close(done) }() // owned by stop, which every path below calls
 	stop := func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+		cancel()
+		<-done
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		select {
 		case <-done:
+			cancel()
 			return fmt.Errorf("docker-registry exited at once:\n%s", r.logs.String())
 		default:
 		}
-		resp, err := http.Get("http://" + host + "/v2/") //nolint:gosec,noctx // G107: a loopback test registry; bounded by the deadline loop
+		resp, err := ping(host)
 		if err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusUnauthorized {
@@ -140,7 +140,7 @@ func (r *Registry) run(t testing.TB, bin, cfgPath, host string) error {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	r.Host, r.cmd, r.done = host, cmd, done
+	r.Host, r.stop = host, stop
 	t.Cleanup(func() {
 		stop()
 		if t.Failed() {
@@ -152,10 +152,7 @@ func (r *Registry) run(t testing.TB, bin, cfgPath, host string) error {
 
 // Stop stops the registry now (cleanup would later): a test that must prove that no request
 // is made can stop it first.
-func (r *Registry) Stop() {
-	_ = r.cmd.Process.Kill()
-	<-r.done
-}
+func (r *Registry) Stop() { r.stop() }
 
 // Ref is the reference of repo:tag in this registry.
 func (r *Registry) Ref(repo, tag string) string { return r.Host + "/" + repo + ":" + tag }
@@ -266,9 +263,26 @@ func ensureBinary(t testing.TB) string {
 	return Binary
 }
 
+// ping asks the registry for /v2/ with a short timeout.
+func ping(host string) (*http.Response, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+host+"/v2/", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body) // drain before the deferred cancel, so the connection is reused
+	return resp, nil
+}
+
 func freePort(t testing.TB) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
