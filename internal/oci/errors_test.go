@@ -151,3 +151,16 @@ func TestConcurrentPullsPublishOnce(t *testing.T) {
 		t.Errorf("Lookup after concurrent pulls: %v", err)
 	}
 }
+
+func TestForPlatformRefusesNestedIndex(t *testing.T) {
+	r := &Resolved{IndexMediaType: ocispec.MediaTypeImageIndex, Children: []ocispec.Descriptor{
+		{MediaType: ocispec.MediaTypeImageIndex, Digest: "sha256:" + hexA, Platform: &ocispec.Platform{OS: "linux", Architecture: "amd64"}},
+	}}
+	if _, err := r.ForPlatform(&Platform{"linux", "amd64"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "image manifests") {
+		t.Errorf("ForPlatform = %v, want ErrInvalid", err)
+	}
+	empty := &Resolved{IndexMediaType: ocispec.MediaTypeImageIndex}
+	if _, err := empty.ForPlatform(nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "lists no manifests") {
+		t.Errorf("ForPlatform on an empty index = %v", err)
+	}
+}

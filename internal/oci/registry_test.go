@@ -112,6 +112,34 @@ func TestResolve(t *testing.T) {
 		})
 	}
 
+	t.Run("other platforms from the same index", func(t *testing.T) {
+		c, counter := newClient(t)
+		res, err := c.Resolve(context.Background(), mustRef(t, reg.Ref("cf/plugin", "v0.0.6")), &Platform{"linux", "amd64"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := counter.n.Load()
+		for i, p := range []Platform{{"linux", "amd64"}, {"linux", "arm64"}, {"darwin", "arm64"}} {
+			d, err := res.ForPlatform(&p)
+			if err != nil || d.Digest != v6.Children[i].Digest {
+				t.Errorf("ForPlatform(%v) = %s, %v; want %s", p, d.Digest, err, v6.Children[i].Digest)
+			}
+		}
+		if _, err := res.ForPlatform(&Platform{"windows", "amd64"}); !errors.Is(err, ErrNoPlatform) {
+			t.Errorf("ForPlatform(windows) = %v", err)
+		}
+		if counter.n.Load() != before {
+			t.Error("ForPlatform made a request")
+		}
+		one, err := c.Resolve(context.Background(), mustRef(t, reg.Ref("cf/single", "v1")), &Platform{"linux", "amd64"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err := one.ForPlatform(&Platform{"darwin", "arm64"}); err != nil || d.Digest != single.Children[0].Digest {
+			t.Errorf("ForPlatform on a single manifest = %s, %v", d.Digest, err)
+		}
+	})
+
 	t.Run("annotations", func(t *testing.T) {
 		c, _ := newClient(t)
 		res, err := c.Resolve(context.Background(), mustRef(t, reg.Ref("cf/plugin", "v0.0.6")), &Platform{"linux", "amd64"})

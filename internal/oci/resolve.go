@@ -66,6 +66,9 @@ type Resolved struct {
 	Platform *ocispec.Platform
 	// Platforms lists the platforms the index offers ("os/arch"), for messages.
 	Platforms []string
+	// Children are the index's manifest descriptors (empty without an index), so that
+	// ForPlatform can choose for other platforms without fetching the index again.
+	Children []ocispec.Descriptor
 	// Annotations are the top-level index's (or single manifest's) annotations.
 	Annotations map[string]string
 }
@@ -160,12 +163,10 @@ func (c *Client) Resolve(ctx context.Context, ref Reference, platform *Platform)
 	for _, m := range doc.Manifests {
 		res.Platforms = append(res.Platforms, platformName(m.Platform))
 	}
-	child, err := choose(ref, doc.Manifests, platform, res.Platforms)
+	res.Children = doc.Manifests
+	child, err := res.ForPlatform(platform)
 	if err != nil {
 		return nil, err
-	}
-	if !isManifestType(child.MediaType) {
-		return nil, newError(ref, ErrInvalid, nil, "the index entry %s for %s has media type %q; argus reads image manifests (OCI or Docker schema 2)", child.Digest, platformName(child.Platform), child.MediaType)
 	}
 	if child.Size > lim.MaxManifestBytes {
 		return nil, newError(ref, ErrTooLarge, nil, "manifest %s is %d bytes, more than the limit of %d", child.Digest, child.Size, lim.MaxManifestBytes)
@@ -173,6 +174,23 @@ func (c *Client) Resolve(ctx context.Context, ref Reference, platform *Platform)
 	res.Manifest = child
 	res.Platform = child.Platform
 	return res, nil
+}
+
+// ForPlatform chooses the manifest for another platform from the same index, with Resolve's
+// rules and no request (to lock several platforms at once). Without an index it returns the
+// single manifest, which fits every platform.
+func (r *Resolved) ForPlatform(platform *Platform) (ocispec.Descriptor, error) {
+	if len(r.Children) == 0 && isManifestType(r.IndexMediaType) {
+		return r.Manifest, nil
+	}
+	child, err := choose(r.Ref, r.Children, platform, r.Platforms)
+	if err != nil {
+		return ocispec.Descriptor{}, err
+	}
+	if !isManifestType(child.MediaType) {
+		return ocispec.Descriptor{}, newError(r.Ref, ErrInvalid, nil, "the index entry %s for %s has media type %q; argus reads image manifests (OCI or Docker schema 2)", child.Digest, platformName(child.Platform), child.MediaType)
+	}
+	return child, nil
 }
 
 // choose picks the index child for platform (see Resolve).
