@@ -211,13 +211,17 @@ func TestExtractTarGzStripRoot(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ExtractTarGz: %v", err)
 			}
+			root, err := os.OpenRoot(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = root.Close() }()
 			var got []string
-			_ = filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+			_ = fs.WalkDir(root.FS(), ".", func(rel string, d fs.DirEntry, err error) error {
 				if err == nil && d.Type().IsRegular() {
-					rel, _ := filepath.Rel(dst, p)
-					got = append(got, filepath.ToSlash(rel))
-					body, _ := os.ReadFile(p)
-					if want := "/" + filepath.ToSlash(rel); string(body) != want {
+					got = append(got, rel)
+					body, _ := root.ReadFile(rel)
+					if want := "/" + rel; string(body) != want {
 						t.Errorf("%s holds %q, want %q", rel, body, want)
 					}
 				}

@@ -132,7 +132,7 @@ func splitTagDigest(s string) (name, tag string, dgst digest.Digest, err error) 
 	if i := strings.LastIndex(name, "@"); i >= 0 {
 		d, perr := digest.Parse(name[i+1:])
 		if perr != nil {
-			return "", "", "", fmt.Errorf("%q is not a digest (want sha256:<64 hex digits>): %v", name[i+1:], perr)
+			return "", "", "", fmt.Errorf("%q is not a digest (want sha256:<64 hex digits>): %w", name[i+1:], perr)
 		}
 		name, dgst = name[:i], d
 	}

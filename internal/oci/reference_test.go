@@ -1,6 +1,7 @@
 package oci
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -147,8 +148,12 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 	rec := &recordingTransport{}
 	tr := &loopbackOnly{next: rec}
 	for _, u := range []string{"http://ghcr.io/v2/", "http://10.0.0.1:5000/v2/", "http://registry.local/v2/"} {
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		if _, err := tr.RoundTrip(req); !errors.Is(err, ErrInsecure) {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
+		resp, err := tr.RoundTrip(req)
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		if !errors.Is(err, ErrInsecure) {
 			t.Errorf("RoundTrip(%s) err = %v, want ErrInsecure", u, err)
 		}
 		if err := checkRedirect(req, nil); !errors.Is(err, ErrInsecure) {
@@ -156,9 +161,12 @@ func TestPlainHTTPOnlyToLoopback(t *testing.T) {
 		}
 	}
 	for _, u := range []string{"http://127.0.0.1:5000/v2/", "http://[::1]:5000/v2/", "http://localhost/v2/", "https://ghcr.io/v2/"} {
-		req, _ := http.NewRequest(http.MethodGet, u, nil)
-		if _, err := tr.RoundTrip(req); err != nil {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, u, nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
 			t.Errorf("RoundTrip(%s): %v", u, err)
+		} else {
+			_ = resp.Body.Close()
 		}
 		if err := checkRedirect(req, nil); err != nil {
 			t.Errorf("checkRedirect(%s): %v", u, err)

@@ -1,12 +1,14 @@
 package oci
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -231,7 +233,7 @@ func TestPull(t *testing.T) {
 			if err != nil || fi.Mode().Perm() != 0o755 {
 				t.Fatalf("plugin = %v, %v; want mode 0755 (the archive says 0600)", fi, err)
 			}
-			if got, _ := os.ReadFile(e.Path(KindPlugin)); string(got) != string(exe) {
+			if got, _ := os.ReadFile(e.Path(KindPlugin)); !bytes.Equal(got, exe) {
 				t.Errorf("plugin holds %q", got)
 			}
 			for _, f := range []string{"README.md", "LICENSE"} {
@@ -322,7 +324,7 @@ func TestPullHostile(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			repo := "hostile/case" + string(rune('a'+i))
+			repo := "hostile/case" + strconv.Itoa(i)
 			p := ocitest.Push(t, reg.Repository(t, repo), "v1", tt.art)
 			if tt.tamper != nil {
 				tt.tamper(t, p)

@@ -193,7 +193,7 @@ func corruptFile(t testing.TB, path string) {
 	for i := len(data) / 2; i < len(data) && i < len(data)/2+16; i++ {
 		data[i] ^= 0xff
 	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
+	if err := os.WriteFile(path, data, 0o600); err != nil { //nolint:gosec // G703: a blob in the test's own storage
 		t.Fatalf("corrupt blob: %v", err)
 	}
 }
