@@ -121,6 +121,21 @@ func FuzzExtractTarGz(f *testing.F) {
 	})
 }
 
+// FuzzExtractTarGzStripRoot fuzzes the OCI-layer mode, where a leading "/" is the root.
+func FuzzExtractTarGzStripRoot(f *testing.F) {
+	f.Add(tarGz(f, reg("/plugin"), reg("/README.md")))
+	f.Add(tarGz(f, reg("/../../x")))
+	f.Add(tarGz(f, reg("//etc/x"), &tar.Header{Name: "/l", Typeflag: tar.TypeSymlink, Linkname: "/"}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dst := filepath.Join(t.TempDir(), "dst")
+		if err := os.Mkdir(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = ExtractTarGz(context.Background(), bytes.NewReader(data), "layer", dst, Options{Limits: Limits{MaxFiles: 50, MaxBytes: 1 << 20}, Names: NamesStripRoot})
+		assertContained(t, dst)
+	})
+}
+
 func FuzzCheckEntryName(f *testing.F) {
 	for _, s := range []string{"a", "../a", "/a", "a/../../b", `a\b`, "C:x", "./a/", "a/./b"} {
 		f.Add(s)
