@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
@@ -127,6 +128,36 @@ func TestWarmPullMakesNoRequest(t *testing.T) {
 	}
 	if _, err := c.Lookup(req.Manifest, cold.TreeHash, KindPlugin); err == nil || !strings.Contains(err.Error(), "not in the cache") {
 		t.Errorf("Lookup after the entry was removed = %v", err)
+	}
+}
+
+func TestStaleStagingIsRemoved(t *testing.T) {
+	reg := ocitest.Start(t, nil)
+	ocitest.Push(t, reg.Repository(t, "cf/p"), "v1", ocitest.Policy(t, "v1", map[string]string{"a.rego": "package a\n"}))
+	c, _ := newClient(t)
+	stale := filepath.Join(c.CacheDir, "staging", "pull-crashed")
+	fresh := filepath.Join(c.CacheDir, "staging", "pull-running")
+	for _, d := range []string{stale, fresh} {
+		if err := os.MkdirAll(filepath.Join(d, "tree"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Resolve(context.Background(), mustRef(t, reg.Ref("cf/p", "v1")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pull(context.Background(), res.PullRequest(KindPolicy, "")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a day-old staging directory survived a pull")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a pull removed another pull's fresh staging directory: %v", err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -208,10 +209,21 @@ func (c *Client) Pull(ctx context.Context, req PullRequest) (*Entry, error) {
 	return publish(tree, dir, req.Manifest, h)
 }
 
+// staleStaging is how old a staging directory must be before a pull removes it as the
+// leftover of a crashed one; a live pull never takes anywhere near that long.
+const staleStaging = 24 * time.Hour
+
 func (c *Client) staging() (string, error) {
 	root := filepath.Join(c.CacheDir, "staging")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return "", fmt.Errorf("create staging directory: %w", err)
+	}
+	if old, err := os.ReadDir(root); err == nil {
+		for _, e := range old {
+			if fi, err := e.Info(); err == nil && strings.HasPrefix(e.Name(), "pull-") && time.Since(fi.ModTime()) > staleStaging {
+				_ = os.RemoveAll(filepath.Join(root, e.Name())) // best effort: it is only disk space
+			}
+		}
 	}
 	d, err := os.MkdirTemp(root, "pull-*")
 	if err != nil {
