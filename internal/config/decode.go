@@ -27,7 +27,7 @@ import (
 )
 
 // reportFormats are the formats of a report block, in the order they are listed in messages.
-var reportFormats = []string{"json", "junit", "markdown", "oscal", "sarif"}
+var reportFormats = []string{"json", "junit", "markdown", "oscal", "sarif", "codequality"}
 
 var (
 	fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
