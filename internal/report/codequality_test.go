@@ -66,22 +66,22 @@ func TestCodeQualitySchemaCatches(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		gitlab bool // GitLab's schema itself must reject it
-		mutate func(issue map[string]any)
+		mutate func(t *testing.T, issue map[string]any)
 	}{
-		{"no fingerprint", true, func(m map[string]any) { delete(m, "fingerprint") }},
-		{"no location", true, func(m map[string]any) { delete(m, "location") }},
-		{"line as a string", true, func(m map[string]any) { m["location"].(map[string]any)["lines"] = map[string]any{"begin": "20"} }},
-		{"severity not a string", true, func(m map[string]any) { m["severity"] = 3 }},
-		{"unknown severity", false, func(m map[string]any) { m["severity"] = "high" }},
-		{"no check_name", false, func(m map[string]any) { delete(m, "check_name") }},
-		{"line 0", false, func(m map[string]any) { m["location"].(map[string]any)["lines"] = map[string]any{"begin": 0} }},
-		{"absolute path", false, func(m map[string]any) { m["location"].(map[string]any)["path"] = "/builds/acme/ci/argus.hcl" }},
-		{"path outside the repository", false, func(m map[string]any) { m["location"].(map[string]any)["path"] = "../argus.hcl" }},
-		{"multi-line description", false, func(m map[string]any) { m["description"] = "a\nb" }},
+		{"no fingerprint", true, func(t *testing.T, m map[string]any) { delete(m, "fingerprint") }},
+		{"no location", true, func(t *testing.T, m map[string]any) { delete(m, "location") }},
+		{"line as a string", true, func(t *testing.T, m map[string]any) { locationOf(t, m)["lines"] = map[string]any{"begin": "20"} }},
+		{"severity not a string", true, func(t *testing.T, m map[string]any) { m["severity"] = 3 }},
+		{"unknown severity", false, func(t *testing.T, m map[string]any) { m["severity"] = "high" }},
+		{"no check_name", false, func(t *testing.T, m map[string]any) { delete(m, "check_name") }},
+		{"line 0", false, func(t *testing.T, m map[string]any) { locationOf(t, m)["lines"] = map[string]any{"begin": 0} }},
+		{"absolute path", false, func(t *testing.T, m map[string]any) { locationOf(t, m)["path"] = "/builds/acme/ci/argus.hcl" }},
+		{"path outside the repository", false, func(t *testing.T, m map[string]any) { locationOf(t, m)["path"] = "../argus.hcl" }},
+		{"multi-line description", false, func(t *testing.T, m map[string]any) { m["description"] = "a\nb" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := deepCopy(t, first)
-			tc.mutate(m)
+			tc.mutate(t, m)
 			item, err := json.Marshal(m)
 			if err != nil {
 				t.Fatal(err)
@@ -97,6 +97,15 @@ func TestCodeQualitySchemaCatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+func locationOf(t *testing.T, issue map[string]any) map[string]any {
+	t.Helper()
+	loc, ok := issue["location"].(map[string]any)
+	if !ok {
+		t.Fatalf("issue has no location object: %v", issue)
+	}
+	return loc
 }
 
 func deepCopy(t *testing.T, m map[string]any) map[string]any {

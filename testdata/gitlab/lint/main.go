@@ -301,7 +301,11 @@ func extend(all map[string]any, name string, job map[string]any, depth int) (map
 			own[k] = v
 		}
 	}
-	return deepMerge(base, own).(map[string]any), nil
+	merged, ok := deepMerge(base, own).(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("job %s: does not merge into a mapping", name)
+	}
+	return merged, nil
 }
 
 // deepMerge merges over onto base: mappings key by key, anything else replaced.
