@@ -27,7 +27,8 @@ type selectFlags struct {
 	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 	All         bool          `help:"Run every job now, ignoring schedules (what CI usually wants)."`
 	Job         []string      `placeholder:"NAME" help:"Run only this job, whatever its schedule (repeatable)."`
-	Shard       string        `placeholder:"I/N" help:"Run only part I of N of the jobs, split by a stable hash of their names (for CI matrices and fleets)."`
+	Shard       string        `placeholder:"I/N|K|auto" help:"Run only part I of N of the jobs, split by a stable hash of their names (for CI matrices and fleets). K with --shard-total N is a zero-based Kubernetes completion index; auto reads JOB_COMPLETION_INDEX (with --shard-total) or GitLab's CI_NODE_INDEX/CI_NODE_TOTAL."`
+	ShardTotal  int           `placeholder:"N" help:"Number of shards for --shard K or --shard auto under a Kubernetes Indexed Job (the Job's completions)."`
 	StateDir    string        `placeholder:"DIR" help:"Where argus keeps what ran when (default: argus.state_dir, .argus in CI, else $XDG_STATE_HOME/argus/<config>)."`
 	LockTimeout time.Duration `default:"30s" help:"How long to wait for another argus run on the same state to finish before giving up with exit code 2."`
 }
@@ -39,7 +40,7 @@ type AssessCmd struct {
 	cacheFlags
 	Parallel int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
 	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
-	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
+	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit, codequality (GitLab) or markdown, to PATH (- for stdout). Repeatable."`
 	FailOn   string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
 }
 
@@ -71,7 +72,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	shard, err := schedule.ParseShard(c.Shard)
+	shard, err := schedule.ResolveShard(c.Shard, c.ShardTotal, a.Getenv)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func (c *PlanCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	shard, err := schedule.ParseShard(c.Shard)
+	shard, err := schedule.ResolveShard(c.Shard, c.ShardTotal, a.Getenv)
 	if err != nil {
 		return err
 	}

@@ -96,6 +96,7 @@ func formats() []struct {
 		{"sarif", writeSARIF},
 		{"junit", writeJUnit},
 		{"markdown", writeMarkdown},
+		{"codequality", writeCodeQuality},
 	}
 }
 

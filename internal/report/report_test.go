@@ -96,7 +96,9 @@ func TestSecretsNeverRendered(t *testing.T) {
 			if bytes.Contains(got, []byte(testSecret)) {
 				t.Errorf("%s report contains the secret", format)
 			}
-			if !bytes.Contains(got, []byte("***")) {
+			// codequality lists failed checks only, and the fixture's secret is in an errored
+			// one: TestCodeQualityRedacts puts one in a failure.
+			if !bytes.Contains(got, []byte("***")) && format != "codequality" {
 				t.Errorf("%s report does not show where the secret was redacted", format)
 			}
 		})
