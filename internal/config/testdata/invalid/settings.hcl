@@ -22,7 +22,7 @@ registry "example.com" {
   signing_keys = [""]  # ERROR: signing_keys[0] is empty
 }
 
-report "xml" {  # ERROR: Use one of: json, junit, markdown, oscal, sarif
+report "xml" {  # ERROR: Use one of: codequality, json, junit, markdown, oscal, sarif
   path = "out.xml"
 }
 
