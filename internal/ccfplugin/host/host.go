@@ -92,6 +92,7 @@ type Result struct {
 	// Err is nil when the plugin ran to a successful Eval. Otherwise a *Error.
 	Err        error
 	Stderr     string // the tail of the plugin's stderr
+	Pid        int    // the plugin's pid (and process group), 0 when it never started
 	Start, End time.Time
 }
 
@@ -273,8 +274,6 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		Stderr:           stderr,
 		SyncStdout:       stderr,
 		SyncStderr:       stderr,
-		// go-plugin's client keeps a package-level record of managed clients only when Managed
-		// is set; leaving it unset keeps every client owned by this call.
 	})
 	// Collected after stop (defers run last first), so that nothing arrives afterwards.
 	cb := &callbacks{base: evidence.Base{Plugin: req.Job, Agent: req.Agent, Labels: req.Labels}, protocol: protocol, now: now}
@@ -283,12 +282,16 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		defer cb.mu.Unlock()
 		res.Evidence, res.Problems = cb.evidence, cb.problems
 		res.RiskTemplates, res.SubjectTemplates = cb.risk, cb.subject
+		res.Pid = pidOf(cmd)
 	}()
 	defer h.stop(logger, client, cmd)
 
 	rpc, err := start(client)
 	if err != nil {
-		fail(StageStart, h.classify(jobCtx, err, "start the plugin"))
+		// Stopped first, so that go-plugin has read all of the plugin's stderr: what the plugin
+		// said on its way out is usually the reason. (Stopping again in the defer is harmless.)
+		h.stop(logger, client, cmd)
+		fail(StageStart, h.classify(jobCtx, startHint(err, stderr.String()), "start the plugin"))
 		return res
 	}
 	logger.Debug("plugin started", "path", path, "pid", pidOf(cmd), "protocol", protocol)
@@ -357,9 +360,31 @@ func start(client *plugin.Client) (*runnerRPC, error) {
 	return rpc, nil
 }
 
+// startHint puts what most likely happened before go-plugin's message, which for a plugin
+// that exited at once says only that stdout had no handshake line.
+func startHint(err error, stderr string) error {
+	switch {
+	case strings.Contains(stderr, "This binary is a plugin"):
+		return fmt.Errorf("the plugin rejected the handshake cookie (%s): it is a go-plugin program for another host, not a CCF plugin: %w", CookieKey, err)
+	case strings.Contains(err.Error(), "Failed to read any lines"):
+		return fmt.Errorf("the plugin exited without completing the go-plugin handshake: %w", err)
+	case strings.Contains(err.Error(), "Unrecognized remote plugin message"):
+		return fmt.Errorf("the plugin printed something other than the go-plugin handshake line on stdout (a wrapper script that echoes breaks the handshake): %w", err)
+	}
+	return err
+}
+
 // classify turns an error of a step into what the user should read: the timeout or the
 // interruption when that is what ended it, else the error as it came.
 func (h *Host) classify(jobCtx context.Context, err error, step string) error {
+	if _, ok := jobCtx.Deadline(); ok && status.Code(err) == codes.DeadlineExceeded {
+		// gRPC sends the deadline along; the plugin's side may give up a moment before the
+		// job's own timer fires.
+		select {
+		case <-jobCtx.Done():
+		case <-time.After(time.Second):
+		}
+	}
 	if jobCtx.Err() != nil {
 		cause := context.Cause(jobCtx)
 		var te *TimeoutError
