@@ -264,7 +264,7 @@ func TestGoodProtocol1(t *testing.T) {
 	ev := r.res.Evidence[0]
 	wantLabels := map[string]string{
 		"_agent": "argus-test", "_plugin": "apt", "team": "platform",
-		"type": "testplugin", // the plugin's label wins over the job's
+		"type":     "testplugin", // the plugin's label wins over the job's
 		"hostname": "host-a", "_policy_path": ".compliance-framework/policies/org/pol/v1/policies,local/policies",
 	}
 	if d := cmp.Diff(wantLabels, ev.Labels); d != "" {
