@@ -26,8 +26,8 @@
 //   - port ranges: the agent drops a component protocol's PortRanges (its loop appends to the
 //     source list). argus sends them as "port-ranges"; the data is the plugin's and an API that
 //     ignores the key loses nothing.
-//   - remarks and description are always sent, "" when unset, as the agent does, so the stored
-//     rows look the same whichever host sent them.
+//   - none on remarks: it is always sent, "" when unset, and other empty strings are omitted,
+//     as the agent does, so the stored rows look the same whichever host sent them.
 //
 // It is not responsible for delivering anything (the outbox and the control-plane client do),
 // for computing stream UUIDs (the plugin does), nor for talking to the plugin (package host).

@@ -30,12 +30,14 @@ const (
 	LabelPlugin = "_plugin"
 )
 
-// Evidence is the body of POST /api/evidence, in the JSON shape the agent sends.
+// Evidence is the body of POST /api/evidence, in the JSON shape the agent sends: the same
+// keys (OSCAL's kebab-case where the agent uses it), and empty values omitted where the agent's
+// encoder omits them.
 type Evidence struct {
 	UUID        uuid.UUID         `json:"uuid"`
 	Title       string            `json:"title"`
-	Description string            `json:"description"`
-	Remarks     string            `json:"remarks"`
+	Description string            `json:"description,omitempty"`
+	Remarks     string            `json:"remarks"` // always sent, "" when unset, as the agent does
 	Labels      map[string]string `json:"labels"`
 	Start       time.Time         `json:"start"`
 	End         time.Time         `json:"end"`
@@ -80,7 +82,7 @@ type Origin struct {
 type Actor struct {
 	UUID   uuid.UUID  `json:"uuid"`
 	Type   string     `json:"type"`
-	Title  string     `json:"title"`
+	Title  string     `json:"title,omitempty"`
 	RoleID string     `json:"role-id,omitempty"`
 	Links  []Link     `json:"links,omitempty"`
 	Props  []Property `json:"props,omitempty"`
@@ -89,8 +91,8 @@ type Actor struct {
 // Activity is what was done to collect the evidence.
 type Activity struct {
 	UUID        uuid.UUID  `json:"uuid"`
-	Title       string     `json:"title"`
-	Description string     `json:"description"`
+	Title       string     `json:"title,omitempty"`
+	Description string     `json:"description,omitempty"`
 	Remarks     string     `json:"remarks,omitempty"`
 	Steps       []Step     `json:"steps,omitempty"`
 	Links       []Link     `json:"links,omitempty"`
@@ -101,7 +103,7 @@ type Activity struct {
 type Step struct {
 	UUID        uuid.UUID  `json:"uuid"`
 	Title       string     `json:"title"`
-	Description string     `json:"description"`
+	Description string     `json:"description,omitempty"`
 	Remarks     string     `json:"remarks,omitempty"`
 	Links       []Link     `json:"links,omitempty"`
 	Props       []Property `json:"props,omitempty"`
@@ -109,10 +111,10 @@ type Step struct {
 
 // InventoryItem is an OSCAL inventory item.
 type InventoryItem struct {
-	Identifier            string                 `json:"identifier"`
-	Type                  string                 `json:"type"`
-	Title                 string                 `json:"title"`
-	Description           string                 `json:"description"`
+	Identifier            string                 `json:"identifier,omitempty"`
+	Type                  string                 `json:"type,omitempty"`
+	Title                 string                 `json:"title,omitempty"`
+	Description           string                 `json:"description,omitempty"`
 	Remarks               string                 `json:"remarks,omitempty"`
 	Links                 []Link                 `json:"links,omitempty"`
 	Props                 []Property             `json:"props,omitempty"`
@@ -126,10 +128,10 @@ type ImplementedComponent struct {
 
 // Component is an OSCAL component.
 type Component struct {
-	Identifier  string     `json:"identifier"`
-	Type        string     `json:"type"`
-	Title       string     `json:"title"`
-	Description string     `json:"description"`
+	Identifier  string     `json:"identifier,omitempty"`
+	Type        string     `json:"type,omitempty"`
+	Title       string     `json:"title,omitempty"`
+	Description string     `json:"description,omitempty"`
 	Remarks     string     `json:"remarks,omitempty"`
 	Purpose     string     `json:"purpose,omitempty"`
 	Protocols   []Protocol `json:"protocols,omitempty"`
@@ -140,22 +142,22 @@ type Component struct {
 // Protocol is a network protocol of a component.
 type Protocol struct {
 	UUID       uuid.UUID   `json:"uuid"`
-	Name       string      `json:"name"`
+	Name       string      `json:"name,omitempty"`
 	Title      string      `json:"title,omitempty"`
 	PortRanges []PortRange `json:"port-ranges,omitempty"`
 }
 
 // PortRange is a range of ports of a protocol.
 type PortRange struct {
-	Start     int32  `json:"start"`
-	End       int32  `json:"end"`
+	Start     int32  `json:"start,omitempty"`
+	End       int32  `json:"end,omitempty"`
 	Transport string `json:"transport,omitempty"`
 }
 
 // Subject is what the evidence is about.
 type Subject struct {
-	Identifier  string     `json:"identifier"`
-	Type        string     `json:"type"`
+	Identifier  string     `json:"identifier,omitempty"`
+	Type        string     `json:"type,omitempty"`
 	Description string     `json:"description,omitempty"`
 	Remarks     string     `json:"remarks,omitempty"`
 	Links       []Link     `json:"links,omitempty"`
@@ -165,8 +167,8 @@ type Subject struct {
 // Status is the evidence's OSCAL objective status.
 type Status struct {
 	State   string `json:"state"`
-	Reason  string `json:"reason"`
-	Remarks string `json:"remarks"`
+	Reason  string `json:"reason,omitempty"`
+	Remarks string `json:"remarks,omitempty"`
 }
 
 // The two states.

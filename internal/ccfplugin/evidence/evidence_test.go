@@ -92,7 +92,7 @@ func TestConvertGood(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The keys the agent sends, and the choices documented in doc.go.
-	for _, k := range []string{"uuid", "title", "description", "remarks", "labels", "start", "end", "status", "origins", "activities", "components", "inventory-items", "subjects", "props", "links"} {
+	for _, k := range []string{"uuid", "title", "remarks", "labels", "start", "end", "status", "origins", "activities", "components", "inventory-items", "subjects", "props", "links"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON has no %q: %s", k, b)
 		}
@@ -100,8 +100,11 @@ func TestConvertGood(t *testing.T) {
 	if _, ok := m["expires"]; ok {
 		t.Errorf("expires sent although the plugin set none: %s", b)
 	}
-	if m["remarks"] != "" || m["description"] != "" {
-		t.Errorf("remarks/description must be sent as \"\": %s", b)
+	if m["remarks"] != "" {
+		t.Errorf("remarks must be sent as \"\", as the agent does: %s", b)
+	}
+	if _, ok := m["description"]; ok {
+		t.Errorf("an empty description is omitted, as the agent does: %s", b)
 	}
 	for _, frag := range []string{`"port-ranges":[{"start":22,"end":22,"transport":"TCP"}]`, `"implemented-components":[{"identifier":"common-components/apt"}]`,
 		`"status":{"state":"not-satisfied","reason":"fail","remarks":"wget 1.0"}`, `"type":"InventoryItem"`, `"type":"Component"`,

@@ -13,14 +13,16 @@ import (
 
 // logBudget bounds what one job's plugin may log through argus's logger.
 type logBudget struct {
-	mu             sync.Mutex
-	lines, bytes   int
-	maxLines       int
-	maxBytes       int
-	exhausted      bool
-	dropped        int
-	logger         *slog.Logger
-	ctx            context.Context //nolint:containedctx // the job's context, for slog handlers that use it; the budget lives exactly as long as the job
+	mu           sync.Mutex
+	lines, bytes int
+	maxLines     int
+	maxBytes     int
+	exhausted    bool
+	dropped      int
+	logger       *slog.Logger
+	// ctx is the job's context, for slog handlers that use it; a budget lives exactly as long
+	// as its job.
+	ctx            context.Context
 	maxValueLength int
 }
 
