@@ -304,16 +304,16 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 	if protocol == 2 {
 		id := rpc.serve(cb)
 		_, err := rpc.runner.Init(jobCtx, &ccfpb.InitRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
+		if cbErr := cb.unsupported(); cbErr != nil {
+			fail(StageCallback, cbErr)
+			return res
+		}
 		if status.Code(err) == codes.Unimplemented && jobCtx.Err() == nil {
 			fail(StageInit, &ConfigError{Msg: fmt.Sprintf("the job runs the plugin as protocol_version = 2, but the plugin does not implement Init (%v): it is a protocol-1 plugin; set protocol_version = 1", err)})
 			return res
 		}
 		if err != nil {
 			fail(StageInit, h.classify(jobCtx, err, "Init"))
-			return res
-		}
-		if err := cb.unsupported(); err != nil {
-			fail(StageCallback, err)
 			return res
 		}
 	}
@@ -377,9 +377,9 @@ func startHint(err error, stderr string) error {
 // classify turns an error of a step into what the user should read: the timeout or the
 // interruption when that is what ended it, else the error as it came.
 func (h *Host) classify(jobCtx context.Context, err error, step string) error {
-	if _, ok := jobCtx.Deadline(); ok && status.Code(err) == codes.DeadlineExceeded {
-		// gRPC sends the deadline along; the plugin's side may give up a moment before the
-		// job's own timer fires.
+	if d, ok := jobCtx.Deadline(); ok && (status.Code(err) == codes.DeadlineExceeded || time.Until(d) < 100*time.Millisecond) {
+		// gRPC sends the deadline along, and go-plugin's start timer is set to it: either may
+		// give up a moment before the job's own timer fires.
 		select {
 		case <-jobCtx.Done():
 		case <-time.After(time.Second):

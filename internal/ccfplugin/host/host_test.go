@@ -384,7 +384,13 @@ func TestFailures(t *testing.T) {
 				}
 			}},
 		{name: "hang before the handshake", mode: "hang-start", timeout: 2 * time.Second, stage: StageStart,
-			contains: []string{"timeout"}},
+			contains: []string{"timeout of 2s"},
+			check: func(t *testing.T, r run) {
+				var te *TimeoutError
+				if !errors.As(r.res.Err, &te) {
+					t.Errorf("not a TimeoutError: %v", r.res.Err)
+				}
+			}},
 		{name: "crash", mode: "crash", stage: StageEval, contains: []string{"crashed", "panic: testplugin: crash requested"}},
 		{name: "never dials the broker", mode: "no-dial", stage: StageEval, contains: []string{"never called CreateEvidence"},
 			check: func(t *testing.T, r run) {
