@@ -257,6 +257,11 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		maxLines: cmpOr(h.LogLines, DefaultLogLines), maxBytes: cmpOr(h.LogBytes, DefaultLogBytes),
 		logger: logger, ctx: jobCtx, maxValueLength: defaultValueLength,
 	}
+	defer func() {
+		if n := budget.droppedLines(); n > 0 {
+			logger.Warn("plugin log lines dropped over the limit", "lines", n)
+		}
+	}()
 	startTimeout := time.Minute // go-plugin's default, as the agent has it
 	if d, ok := jobCtx.Deadline(); ok {
 		startTimeout = min(startTimeout, max(time.Until(d), time.Millisecond))
@@ -329,7 +334,7 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		return res
 	}
 	if resp.GetStatus() == ccfpb.ExecutionStatus_FAILURE {
-		fail(StageEval, errors.New("Eval returned status FAILURE (the evidence it sent before that is kept)"))
+		fail(StageEval, errors.New("the plugin's Eval returned status FAILURE (the evidence it sent before that is kept)"))
 		return res
 	}
 	if !cb.called() {

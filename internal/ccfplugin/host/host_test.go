@@ -47,9 +47,10 @@ func buildTestPlugin(t *testing.T) string {
 			return
 		}
 		testPlugin.path = filepath.Join(testPlugin.dir, "plugin")
-		cmd := exec.Command("go", "build", "-o", testPlugin.path, "../testplugin")
+		// Built once for every test of the binary, so not under one test's context.
+		cmd := exec.CommandContext(context.Background(), "go", "build", "-o", testPlugin.path, "../testplugin")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			testPlugin.err = fmt.Errorf("build test plugin: %v\n%s", err, out)
+			testPlugin.err = fmt.Errorf("build test plugin: %w\n%s", err, out)
 		}
 	})
 	if testPlugin.err != nil {
@@ -108,7 +109,7 @@ func groupAlive(t *testing.T, pgid int) []string {
 		if _, err := strconv.Atoi(e.Name()); err != nil {
 			continue
 		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
 		if err != nil {
 			continue
 		}
@@ -221,7 +222,7 @@ func (r run) pluginTmp() string {
 	return ""
 }
 
-func failure(t *testing.T, res Result, stage Stage, contains ...string) *Error {
+func failure(t *testing.T, res Result, stage Stage, contains ...string) {
 	t.Helper()
 	var e *Error
 	if !errors.As(res.Err, &e) {
@@ -243,7 +244,6 @@ func failure(t *testing.T, res Result, stage Stage, contains ...string) *Error {
 	if last := rs[len(rs)-1]; last.Status != sdk.StatusError {
 		t.Errorf("last result %+v is not an error", last)
 	}
-	return e
 }
 
 func TestGoodProtocol1(t *testing.T) {
@@ -355,10 +355,10 @@ func TestGoodProtocol2(t *testing.T) {
 
 func TestProtocol1PluginRunAsProtocol2(t *testing.T) {
 	r := runPlugin(t, opts{mode: "good", pluginProtocol: 1, protocol: 2})
-	e := failure(t, r.res, StageInit, "does not implement Init", "protocol_version = 1")
+	failure(t, r.res, StageInit, "does not implement Init", "protocol_version = 1")
 	var ce *ConfigError
-	if !errors.As(e, &ce) {
-		t.Errorf("not a ConfigError: %v", e)
+	if !errors.As(r.res.Err, &ce) {
+		t.Errorf("not a ConfigError: %v", r.res.Err)
 	}
 }
 

@@ -136,7 +136,7 @@ func (r *runner) Init(ctx context.Context, req *ccfpb.InitRequest) (*ccfpb.InitR
 	if err != nil {
 		return nil, fmt.Errorf("dial host: %w", err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	api := ccfpb.NewApiHelperClient(conn)
 	if r.mode == "templates" {
 		if _, err := api.UpsertRiskTemplates(ctx, &ccfpb.UpsertRiskTemplatesRequest{PackageName: "compliance_framework.test", RiskTemplates: []*ccfpb.RiskTemplate{{
@@ -163,7 +163,8 @@ func (r *runner) Eval(ctx context.Context, req *ccfpb.EvalRequest) (*ccfpb.EvalR
 	r.logger.Warn("a warning from the plugin", "detail", "x")
 	switch r.mode {
 	case "hang":
-		child := exec.Command(os.Args[0]) //nolint:gosec // G204: the test plugin starts itself as the child to be killed with its group
+		// Not bound to Eval's context: only the host's kill of the process group may end it.
+		child := exec.CommandContext(context.WithoutCancel(ctx), os.Args[0]) //nolint:gosec // G204: the test plugin starts itself as the child to be killed with its group
 		child.Env = append(os.Environ(), "ARGUS_TESTPLUGIN_CHILD=1")
 		if err := child.Start(); err != nil {
 			return nil, err
@@ -184,7 +185,7 @@ func (r *runner) Eval(ctx context.Context, req *ccfpb.EvalRequest) (*ccfpb.EvalR
 	if err != nil {
 		return nil, fmt.Errorf("dial host: %w", err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	if r.mode == "old-callback" {
 		// What a plugin built against agent v0.1 does: call a method today's hosts do not have.
 		if err := conn.Invoke(ctx, "/proto.ApiHelper/CreateObservations", &emptypb.Empty{}, &emptypb.Empty{}); err != nil {
