@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 }
 
 // buildTestPlugin builds internal/ccfplugin/testplugin with the go command running the tests.
-func buildTestPlugin(t *testing.T) string {
+func buildTestPlugin(t testing.TB) string {
 	t.Helper()
 	testPlugin.once.Do(func() {
 		testPlugin.dir, testPlugin.err = os.MkdirTemp("", "argus-testplugin-")
