@@ -31,6 +31,7 @@
 //
 // It is not responsible for finding, verifying or unpacking plugins and policies (the caller
 // passes a verified executable, a prepared working directory and the policy paths), for
-// building the environment (the caller sanitizes it), nor for delivering evidence or templates
-// (the caller puts them in the outbox).
+// choosing the environment (the caller passes it whole; [Env] builds it the way argus's own
+// providers get theirs, plus HOSTNAME), nor for delivering evidence or templates (the caller
+// puts them in the outbox).
 package host
