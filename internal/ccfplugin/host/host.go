@@ -257,7 +257,9 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		maxLines: cmpOr(h.LogLines, DefaultLogLines), maxBytes: cmpOr(h.LogBytes, DefaultLogBytes),
 		logger: logger, ctx: jobCtx, maxValueLength: defaultValueLength,
 	}
+	rawStderr := &stderrLog{tail: stderr, budget: budget}
 	defer func() {
+		rawStderr.flush()
 		if n := budget.droppedLines(); n > 0 {
 			logger.Warn("plugin log lines dropped over the limit", "lines", n)
 		}
@@ -276,9 +278,12 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		SkipHostEnv:      true,
 		StartTimeout:     startTimeout,
 		Logger:           newHCLogAdapter(budget, filepath.Base(path)),
-		Stderr:           stderr,
-		SyncStdout:       stderr,
-		SyncStderr:       stderr,
+		// The plugin's own stderr (where hclog writes: the plugins create their logger before
+		// go-plugin swaps os.Stderr) is parsed and re-logged; what it writes to os.Stdout and
+		// os.Stderr after the handshake arrives through the stdio stream and is kept in the tail.
+		Stderr:     rawStderr,
+		SyncStdout: stderr,
+		SyncStderr: stderr,
 	})
 	// Collected after stop (defers run last first), so that nothing arrives afterwards.
 	cb := &callbacks{base: evidence.Base{Plugin: req.Job, Agent: req.Agent, Labels: req.Labels}, protocol: protocol, now: now}
@@ -300,6 +305,7 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		return res
 	}
 	logger.Debug("plugin started", "path", path, "pid", pidOf(cmd), "protocol", protocol)
+	defer rpc.stopServers() // before stop: defers run last first
 
 	if _, err := rpc.runner.Configure(jobCtx, configure); err != nil {
 		fail(StageConfigure, h.classify(jobCtx, err, "Configure"))
@@ -307,8 +313,12 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 	}
 	behavior := policyBehavior(req.PolicyBehavior)
 	if protocol == 2 {
-		id := rpc.serve(cb)
-		_, err := rpc.runner.Init(jobCtx, &ccfpb.InitRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
+		id, err := rpc.serve(cb)
+		if err != nil {
+			fail(StageInit, err)
+			return res
+		}
+		_, err = rpc.runner.Init(jobCtx, &ccfpb.InitRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
 		if cbErr := cb.unsupported(); cbErr != nil {
 			fail(StageCallback, cbErr)
 			return res
@@ -322,7 +332,11 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 			return res
 		}
 	}
-	id := rpc.serve(cb)
+	id, err := rpc.serve(cb)
+	if err != nil {
+		fail(StageEval, err)
+		return res
+	}
 	resp, err := rpc.runner.Eval(jobCtx, &ccfpb.EvalRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
 	// A plugin that called an unsupported method usually fails Eval because of it: say why.
 	if cbErr := cb.unsupported(); cbErr != nil {
@@ -533,24 +547,41 @@ func (*runnerPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, co
 	return &runnerRPC{broker: broker, runner: ccfpb.NewRunnerClient(conn)}, nil
 }
 
-// runnerRPC is the typed client of one plugin connection and its broker.
+// runnerRPC is the typed client of one plugin connection and its broker, and the callback
+// servers it serves on broker connections.
 type runnerRPC struct {
 	broker *plugin.GRPCBroker
 	runner ccfpb.RunnerClient
+
+	servers []*grpc.Server
+	serving sync.WaitGroup
 }
 
-// serve allocates the next broker id and serves the callbacks on it until the broker closes
-// (at Kill): AcceptAndServe sends the ConnInfo down the broker stream, which the plugin waits
-// for when it dials the id it gets in apiServer.
-func (r *runnerRPC) serve(cb *callbacks) uint32 {
+// serve allocates the next broker id, listens on a fresh socket and sends its ConnInfo down
+// the broker stream (Accept does both, before the call that carries the id, so the plugin's
+// Dial finds it), then serves the callbacks there until stopServers. It does not use
+// go-plugin's AcceptAndServe, which owns the server's lifetime and reports its errors on the
+// process-wide standard logger.
+func (r *runnerRPC) serve(cb *callbacks) (uint32, error) {
 	id := r.broker.NextId()
-	go r.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		opts = append(opts, grpc.UnknownServiceHandler(cb.unknown))
-		s := grpc.NewServer(opts...)
-		ccfpb.RegisterApiHelperServer(s, cb)
-		return s
-	})
-	return id
+	ln, err := r.broker.Accept(id)
+	if err != nil {
+		return 0, fmt.Errorf("open the callback connection (broker id %d): %w", id, err)
+	}
+	s := grpc.NewServer(grpc.UnknownServiceHandler(cb.unknown))
+	ccfpb.RegisterApiHelperServer(s, cb)
+	r.servers = append(r.servers, s)
+	r.serving.Go(func() { _ = s.Serve(ln) }) // returns at Stop, which also closes ln
+	return id, nil
+}
+
+// stopServers stops every callback server and waits for them: by then the plugin has returned
+// from the call that used them, or has been killed.
+func (r *runnerRPC) stopServers() {
+	for _, s := range r.servers {
+		s.Stop()
+	}
+	r.serving.Wait()
 }
 
 // callbacks is the host's proto.ApiHelper for one job.
