@@ -304,7 +304,7 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		fail(StageStart, h.classify(jobCtx, startHint(err, stderr.String()), "start the plugin"))
 		return res
 	}
-	logger.Debug("plugin started", "path", path, "pid", pidOf(cmd), "protocol", protocol)
+	logger.Debug("plugin connected", "path", path, "pid", pidOf(cmd), "protocol", protocol)
 	defer rpc.stopServers() // before stop: defers run last first
 
 	if _, err := rpc.runner.Configure(jobCtx, configure); err != nil {
