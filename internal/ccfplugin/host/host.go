@@ -41,6 +41,7 @@ const (
 	DefaultStderrTail  = 8 << 10
 	DefaultLogLines    = 1000
 	DefaultLogBytes    = 256 << 10
+	DefaultMaxEvidence = 10000
 	defaultValueLength = 2 << 10
 	// remarksTail is about how much of the stderr tail goes into an error's message.
 	remarksTail = 2 << 10
@@ -56,7 +57,10 @@ type Host struct {
 	LogLines   int    // plugin log lines re-logged per job; 0 means DefaultLogLines
 	LogBytes   int    // plugin log bytes re-logged per job; 0 means DefaultLogBytes
 	TempDir    string // parent of each plugin's own TMPDIR; "" means os.TempDir()
-	Now        func() time.Time
+	// MaxEvidence bounds the evidence one job may send (memory, and the outbox behind it);
+	// 0 means DefaultMaxEvidence.
+	MaxEvidence int
+	Now         func() time.Time
 }
 
 // Request is one job for one plugin.
@@ -176,6 +180,14 @@ func (e *UnsupportedCallbackError) Error() string {
 	return fmt.Sprintf("the plugin called %s, which argus does not serve: it speaks a protocol generation argus cannot run (plugins built against CCF agent v0.2 or later call /proto.ApiHelper/CreateEvidence)", e.Method)
 }
 
+// TooMuchEvidenceError is a plugin sending more evidence than [Host.MaxEvidence]. What it
+// sent in earlier calls, within the limit, is kept; the call that crosses it is refused whole.
+type TooMuchEvidenceError struct{ Max int }
+
+func (e *TooMuchEvidenceError) Error() string {
+	return fmt.Sprintf("the plugin sent more than %d evidence in one run; argus refused the rest (raise the host's limit if this is intended)", e.Max)
+}
+
 // NoCallbackError is an Eval that succeeded without the plugin ever calling back.
 type NoCallbackError struct{}
 
@@ -286,7 +298,10 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		SyncStderr: stderr,
 	})
 	// Collected after stop (defers run last first), so that nothing arrives afterwards.
-	cb := &callbacks{base: evidence.Base{Plugin: req.Job, Agent: req.Agent, Labels: req.Labels}, protocol: protocol, now: now}
+	cb := &callbacks{
+		base: evidence.Base{Plugin: req.Job, Agent: req.Agent, Labels: req.Labels}, protocol: protocol, now: now,
+		maxEvidence: cmpOr(h.MaxEvidence, DefaultMaxEvidence),
+	}
 	defer func() {
 		cb.mu.Lock()
 		defer cb.mu.Unlock()
@@ -587,12 +602,15 @@ func (r *runnerRPC) stopServers() {
 // callbacks is the host's proto.ApiHelper for one job.
 type callbacks struct {
 	ccfpb.UnimplementedApiHelperServer
-	base     evidence.Base
-	protocol int
-	now      func() time.Time
+	base        evidence.Base
+	protocol    int
+	now         func() time.Time
+	maxEvidence int
 
 	mu       sync.Mutex
 	calls    int
+	received int // evidence received, refused included
+	flood    *TooMuchEvidenceError
 	evidence []evidence.Evidence
 	problems []*evidence.Problem
 	risk     []evidence.RiskTemplateBatch
@@ -607,6 +625,12 @@ func (c *callbacks) CreateEvidence(_ context.Context, req *ccfpb.CreateEvidenceR
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
+	if c.received += len(req.GetEvidence()); c.received > c.maxEvidence {
+		if c.flood == nil {
+			c.flood = &TooMuchEvidenceError{Max: c.maxEvidence}
+		}
+		return nil, status.Error(codes.ResourceExhausted, c.flood.Error())
+	}
 	c.evidence = append(c.evidence, ok...)
 	c.problems = append(c.problems, problems...)
 	// Refused evidence is reported in argus's results; answering with an error would make most
@@ -660,6 +684,9 @@ func (c *callbacks) refuse(method string) error {
 func (c *callbacks) unsupported() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.flood != nil {
+		return c.flood
+	}
 	if c.refused == "" {
 		return nil
 	}

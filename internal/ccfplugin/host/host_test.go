@@ -537,3 +537,14 @@ func TestHostileStderr(t *testing.T) {
 		t.Errorf("the hclog error line was not re-logged as an error")
 	}
 }
+
+// A plugin cannot make argus hold unbounded evidence: past the limit the call is refused and
+// the job fails saying so.
+func TestTooMuchEvidence(t *testing.T) {
+	r := runPlugin(t, opts{mode: "good", host: &Host{MaxEvidence: 2}})
+	failure(t, r.res, StageCallback, "more than 2 evidence")
+	var te *TooMuchEvidenceError
+	if !errors.As(r.res.Err, &te) {
+		t.Errorf("not a TooMuchEvidenceError: %v", r.res.Err)
+	}
+}
