@@ -35,9 +35,13 @@ func TestMayHoldHugeNumber(t *testing.T) {
 		if diags.HasErrors() {
 			t.Fatalf("%.40s: %v", tt.src, diags)
 		}
+		body, ok := f.Body.(*hclsyntax.Body)
+		if !ok {
+			t.Fatalf("body is %T", f.Body)
+		}
 		l := &loader{}
 		found := false
-		_ = hclsyntax.VisitAll(f.Body.(*hclsyntax.Body), func(n hclsyntax.Node) hcl.Diagnostics {
+		_ = hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
 			if lit, ok := n.(*hclsyntax.LiteralValueExpr); ok && !lit.Val.IsNull() && lit.Val.Type().Equals(cty.Number) && !numberInRange(lit.Val) {
 				found = true
 			}
