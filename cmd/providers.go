@@ -6,10 +6,10 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/workspace"
 )
 
 // ProvidersCmd is `argus providers`.
@@ -20,29 +20,8 @@ type ProvidersCmd struct {
 }
 
 type providerFlags struct {
+	configFlag
 	cacheFlags
-	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
-}
-
-// load reads the configuration and its lock file, printing diagnostics of either.
-func (f providerFlags) load(ctx context.Context, a *app) (*config.Config, *lockfile.Lock, error) {
-	cfg, err := loadConfig(ctx, a, f.Config, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	lock, err := loadLock(a, cfg)
-	return cfg, lock, err
-}
-
-func loadLock(a *app, cfg *config.Config) (*lockfile.Lock, error) {
-	lock, diags := lockfile.Load(filepath.Join(cfg.Dir, lockfile.FileName))
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(a.Stderr, nil, diags, a.color)
-	}
-	if diags.HasErrors() {
-		return nil, exitError{2}
-	}
-	return lock, nil
 }
 
 // ProvidersListCmd is `argus providers list`.
@@ -50,12 +29,16 @@ type ProvidersListCmd struct {
 	providerFlags
 }
 
-func (c *ProvidersListCmd) Run(ctx context.Context, a *app) error {
-	cfg, lock, err := c.load(ctx, a)
+func (c *ProvidersListCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
 	if err != nil {
 		return err
 	}
-	ca, err := c.cache(a)
+	lock, err := ws.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	ca, err := ws.Cache()
 	if err != nil {
 		return err
 	}
@@ -93,12 +76,12 @@ type ProvidersLockCmd struct {
 	Platform []string `required:"" placeholder:"OS_ARCH" help:"Platform to add, e.g. linux_amd64 or darwin_arm64 (repeatable)."`
 }
 
-func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, "")
+func (c *ProvidersLockCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
 	if err != nil {
 		return err
 	}
-	ca, err := c.cache(a)
+	ca, err := ws.Cache()
 	if err != nil {
 		return err
 	}
@@ -120,8 +103,12 @@ type ProvidersMirrorCmd struct {
 	Dir string `arg:"" placeholder:"DIR" help:"Directory to write the mirror to; it is replaced as a whole, atomically."`
 }
 
-func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app) error {
-	cfg, lock, err := c.load(ctx, a)
+func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
+	if err != nil {
+		return err
+	}
+	lock, err := ws.Lock(ctx)
 	if err != nil {
 		return err
 	}
