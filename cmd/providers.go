@@ -65,7 +65,7 @@ func (c *ProvidersListCmd) Run(ctx context.Context, a *app, ws *workspace.Worksp
 		return err
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d provider(s) are not installed or do not verify: run \"argus init\"", bad)
+		return &install.UnverifiedError{Count: bad}
 	}
 	return nil
 }

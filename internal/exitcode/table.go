@@ -11,6 +11,8 @@ import (
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/flock"
+	"github.com/compliance-framework/argus/internal/install"
+	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
 )
 
@@ -160,14 +162,21 @@ func hint(err error) string {
 		held       *flock.HeldError
 		unknownJob *assess.UnknownJobError
 		provider   *assess.ProviderError
+		corrupt    *outbox.CorruptError
+		notFound   *outbox.NotFoundError
+		unverified *install.UnverifiedError
 	)
 	switch {
 	case errors.As(err, &held):
 		return "another argus run on the same state is still going; wait for it, raise --lock-timeout, or use a different --state-dir"
 	case errors.As(err, &unknownJob):
 		return `run "argus plan --all" to list the jobs`
-	case errors.As(err, &provider):
+	case errors.As(err, &provider), errors.As(err, &unverified):
 		return `run "argus init" to install and verify the providers the configuration names`
+	case errors.As(err, &corrupt):
+		return `inspect the file; once it is saved or known to be worthless, remove it with "argus outbox drop ID"`
+	case errors.As(err, &notFound):
+		return `run "argus outbox list" to see the IDs of the waiting results`
 	}
 	if h := configHint(err); h != "" {
 		return h

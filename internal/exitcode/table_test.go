@@ -13,6 +13,8 @@ import (
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/flock"
+	"github.com/compliance-framework/argus/internal/install"
+	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
 )
 
@@ -58,6 +60,12 @@ func TestDecide(t *testing.T) {
 			Decision{Code: Usage, Lines: []string{`error: no job named "x" in the configuration (jobs: a)`}, Hint: `run "argus plan --all" to list the jobs`}},
 		{"provider not installed", nil, &assess.ProviderError{Job: "j", Provider: "p", Err: errors.New("not installed")},
 			Decision{Code: Usage, Lines: []string{`error: job "j": provider "p": not installed`}, Hint: `run "argus init" to install and verify the providers the configuration names`}},
+		{"providers that do not verify", nil, &install.UnverifiedError{Count: 2},
+			Decision{Code: Usage, Lines: []string{"error: 2 provider(s) are not installed or do not verify"}, Hint: `run "argus init" to install and verify the providers the configuration names`}},
+		{"corrupt outbox item", nil, &outbox.CorruptError{Path: "o/x.json", Err: errors.New("unexpected EOF")},
+			Decision{Code: Usage, Lines: []string{`error: outbox item "o/x.json" is corrupt: unexpected EOF`}, Hint: `inspect the file; once it is saved or known to be worthless, remove it with "argus outbox drop ID"`}},
+		{"drop of an unknown item", nil, &outbox.NotFoundError{IDs: []string{"a", "b"}},
+			Decision{Code: Usage, Lines: []string{"error: drop: no outbox item a, b"}, Hint: `run "argus outbox list" to see the IDs of the waiting results`}},
 		{"any other error", nil, errors.New("boom"), Decision{Code: Usage, Lines: []string{"error: boom"}}},
 	}
 	for _, tt := range tests {

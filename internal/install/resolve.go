@@ -38,3 +38,11 @@ func (r *Resolver) Command(_ context.Context, provider string) (runner.Command, 
 	}
 	return runner.Command{Path: entry}, nil
 }
+
+// UnverifiedError is `argus providers list` finding providers that are not installed or no
+// longer match the lock file (each is listed with its reason).
+type UnverifiedError struct{ Count int }
+
+func (e *UnverifiedError) Error() string {
+	return fmt.Sprintf("%d provider(s) are not installed or do not verify", e.Count)
+}
