@@ -258,3 +258,87 @@ func outboxItems(t *testing.T, stateDir string) int {
 	}
 	return n
 }
+
+func TestAssessDryRunPrintsThePlanAndRunsNothing(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	ws := newWorkspace(t, testConfig(job("a", "always"), job("b", "every 1h")))
+	defer ws.close()
+	r := &fakeRunner{outcome: func(context.Context, runner.Task) runner.Outcome {
+		t.Error("a dry run ran a provider")
+		return runner.Outcome{}
+	}}
+	out, err := newHandler(ws, r, &stdout, &stderr).Assess(context.Background(), &Request{DryRun: true, Shard: "1/1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Run != nil || !out.Exit.Quiet() {
+		t.Errorf("dry run outcome = %+v, want no run and nothing to say", out)
+	}
+	for _, want := range []string{"due  a", "due  b", "2 of 2 jobs due."} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("plan lacks %q:\n%s", want, &stdout)
+		}
+	}
+}
+
+func TestAssessSaysWhenNoJobIsDue(t *testing.T) {
+	ws := newWorkspace(t, testConfig(job("a", "every 1h")))
+	var stdout, stderr bytes.Buffer
+	// The state records the job's end from the outcome: it must have one to count as finished.
+	finished := func(ctx context.Context, t runner.Task) runner.Outcome {
+		out := pass(ctx, t)
+		out.Start, out.End = time.Now(), time.Now()
+		return out
+	}
+	h := newHandler(ws, &fakeRunner{outcome: finished}, &stdout, &stderr)
+	if _, err := h.Assess(context.Background(), &Request{FailOn: result.FailOnFail}); err != nil {
+		t.Fatal(err)
+	}
+	ws.close()
+	stdout.Reset()
+	out, err := h.Assess(context.Background(), &Request{FailOn: result.FailOnFail})
+	ws.close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "No job is due (1 not due). Next due at ") || out.Exit.Kind != outcome.Passed {
+		t.Errorf("second run: %+v\n%s", out.Exit, &stdout)
+	}
+}
+
+func TestAssessAnnotatesGitHub(t *testing.T) {
+	summary := filepath.Join(t.TempDir(), "summary.md")
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary, "GITHUB_WORKSPACE": t.TempDir()}
+	var stdout, stderr bytes.Buffer
+	ws := newWorkspace(t, testConfig(job("bad", "always")))
+	defer ws.close()
+	h := newHandler(ws, &fakeRunner{outcome: status(sdk.StatusFail)}, &stdout, &stderr)
+	h.Getenv = func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	out, err := h.Assess(context.Background(), &Request{All: true, FailOn: result.FailOnFail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Exit.Kind != outcome.GateFailed {
+		t.Errorf("outcome %v, want gate failed", out.Exit.Kind)
+	}
+	if !strings.Contains(stdout.String(), "::error ") {
+		t.Errorf("no ::error annotation on the view:\n%s", &stdout)
+	}
+	if b, err := os.ReadFile(summary); err != nil || !strings.Contains(string(b), "bad") {
+		t.Errorf("step summary = %q, %v; want it to name the failed job", b, err)
+	}
+}
+
+func TestParallelism(t *testing.T) {
+	cfg := testConfig()
+	if got := parallelism(3, cfg); got != 3 {
+		t.Errorf("flag: %d, want 3", got)
+	}
+	cfg.Argus.Parallel = 5
+	if got := parallelism(0, cfg); got != 5 {
+		t.Errorf("argus.parallel: %d, want 5", got)
+	}
+	if got := parallelism(0, testConfig()); got < 1 {
+		t.Errorf("default: %d, want the CPUs", got)
+	}
+}

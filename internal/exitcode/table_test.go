@@ -107,7 +107,7 @@ func (k kinded) ExitOutcome() *outcome.Outcome { o := outcome.Outcome(k); return
 
 func TestResult(t *testing.T) {
 	boom := errors.New("boom")
-	if err := Result(kinded{Kind: outcome.GateFailed}, boom); err != boom {
+	if err := Result(kinded{Kind: outcome.GateFailed}, boom); !errors.Is(err, boom) {
 		t.Errorf("an error wins: got %v", err)
 	}
 	if err := Result(kinded{Kind: outcome.Passed}, nil); err != nil {

@@ -49,3 +49,17 @@ func TestChooseDir(t *testing.T) {
 		t.Errorf("two configurations share the state directory %q", a)
 	}
 }
+
+// Without XDG_STATE_HOME and without a home directory, the state goes under the working
+// directory rather than nowhere.
+func TestChooseDirWithoutAHome(t *testing.T) {
+	t.Setenv("HOME", "")
+	wd, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ChooseDir(Place{ConfigPath: "a.hcl", Getenv: func(string) (string, bool) { return "", false }})
+	if err != nil || got != filepath.Join(wd, ".argus") {
+		t.Errorf("ChooseDir = %q, %v; want %q", got, err, filepath.Join(wd, ".argus"))
+	}
+}

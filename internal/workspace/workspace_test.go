@@ -114,3 +114,67 @@ func TestSessionIsNilWithoutAControlPlane(t *testing.T) {
 		t.Errorf("Session = %v, %v; want nil, nil", s, err)
 	}
 }
+
+const oneJob = `job "j" {
+  provider = "builtin/file"
+  config   = { path = "/" }
+}
+`
+
+func TestCacheFollowsTheFlagThenTheInjectedEnvironment(t *testing.T) {
+	xdg := t.TempDir()
+	w, _ := newWorkspace(t, oneJob, map[string]string{"XDG_CACHE_HOME": xdg})
+	c, err := w.Cache()
+	if err != nil || c.Dir != filepath.Join(xdg, "argus") {
+		t.Errorf("Cache = %+v, %v; want under the injected XDG_CACHE_HOME", c, err)
+	}
+	w2, _ := newWorkspace(t, oneJob, map[string]string{"XDG_CACHE_HOME": xdg})
+	w2.CacheDir = "rel"
+	abs, _ := filepath.Abs("rel")
+	if c, err := w2.Cache(); err != nil || c.Dir != abs {
+		t.Errorf("Cache with --cache-dir = %+v, %v; want %s", c, err, abs)
+	}
+}
+
+// Built-in providers need no lock file and run as argus itself; a provider without a block is
+// an error naming it.
+func TestResolverOfBuiltins(t *testing.T) {
+	w, _ := newWorkspace(t, oneJob, nil)
+	cfg, err := w.Config(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Resolver(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Command(context.Background(), "builtin/file")
+	self, _ := os.Executable()
+	if err != nil || c.Path != self || strings.Join(c.Args, " ") != "__builtin builtin/file" {
+		t.Errorf("builtin/file resolves to %+v, %v; want %s __builtin builtin/file", c, err, self)
+	}
+	if _, err := r.Command(context.Background(), "acme"); err == nil || !strings.Contains(err.Error(), `"acme"`) {
+		t.Errorf("unknown provider: err = %v", err)
+	}
+	if lock, err := w.Lock(context.Background()); err != nil || len(lock.Providers) != 0 {
+		t.Errorf("Lock without a lock file = %+v, %v; want an empty lock", lock, err)
+	}
+}
+
+func TestSessionOpensOnceWithTheOutboxInTheStateDirectory(t *testing.T) {
+	w, _ := newWorkspace(t, oneJob+`control_plane {
+  url = "http://127.0.0.1:1"
+}
+`, map[string]string{"XDG_STATE_HOME": t.TempDir()})
+	s, err := w.Session(context.Background())
+	if err != nil || s == nil {
+		t.Fatalf("Session = %v, %v", s, err)
+	}
+	if again, _ := w.Session(context.Background()); again != s {
+		t.Error("Session opened twice")
+	}
+	store, _ := w.State(context.Background())
+	if _, err := os.Stat(filepath.Join(store.Dir(), "outbox")); err != nil {
+		t.Errorf("no outbox in the state directory: %v", err)
+	}
+}
