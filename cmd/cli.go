@@ -100,11 +100,12 @@ func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) 
 			if !ok {
 				panic(r)
 			}
-			// kong exits 80 on its own errors; argus's contract says usage errors are Usage.
-			code = int(exitcode.OK)
+			// kong has printed its help, or its own usage error: the table gives the code.
+			var err error
 			if c != 0 {
-				code = int(exitcode.Usage)
+				err = &outcome.ReportedError{Err: fmt.Errorf("kong exited with status %d", int(c))}
 			}
+			code = finish(ctx, err, stdio.Stderr)
 		}
 	}()
 	// Answers a shell's completion request (COMP_LINE set) and exits through kong.Exit.
