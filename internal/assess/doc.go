@@ -8,13 +8,14 @@
 // The seams, each a consumer-side interface:
 //   - Workspace gives the configuration, the locked state and the session, each built once
 //     (internal/workspace).
-//   - Providers gives a Resolver for the configuration. A Resolver turns a job's provider
-//     into something that runs it; today that is always an argus-protocol command
-//     (install.Resolver: a built-in re-executing argus, or an installed, verified
-//     entrypoint) run by a Runner (internal/runner). A second kind of provider (go-plugin
-//     CCF plugins) is meant to come in beside it: its own resolver and runner, chosen per
-//     provider, with the Executor unchanged in how it plans, records state, collects and
-//     reports.
+//   - Providers gives a Resolver for the configuration. A job's provider is resolved to
+//     something that runs it: Resolver.Command gives the runner.Command for a provider
+//     (install.Resolver: a built-in re-executing argus, or an installed entrypoint verified
+//     against the lock file), and Runner.Run runs that command for one job under the
+//     argus protocol (runner.Runner). A second kind of provider (go-plugin CCF plugins) comes
+//     in at these two seams, beside the argus-protocol ones: a resolver for its providers and
+//     a runner for what it resolves to. The Executor keeps planning, state, collection and
+//     reporting the same for every kind, and never asks which kind a provider is.
 //   - Runner runs one provider process; Collector keeps a finished job's results durably (the
 //     session's outbox) before the state records it; StateRecorder is the state file.
 //

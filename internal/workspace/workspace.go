@@ -20,6 +20,7 @@ import (
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
 	"github.com/compliance-framework/argus/internal/outcome"
+	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/remoteconfig"
 	"github.com/compliance-framework/argus/internal/session"
 	"github.com/compliance-framework/argus/internal/state"
@@ -56,6 +57,9 @@ type Workspace struct {
 var (
 	_ assess.Workspace = (*Workspace)(nil)
 	_ assess.Providers = (*Workspace)(nil)
+	_ assess.Resolver  = (*install.Resolver)(nil)
+	_ assess.Collector = (*publish.Publisher)(nil)
+	_ session.Opener   = (*Workspace)(nil)
 )
 
 func (w *Workspace) env(name string) string {
