@@ -67,7 +67,7 @@ func checkHTTPURL(s string, httpsOnly bool) error {
 // Suggest returns the candidates nearest to name (by edit distance, case-insensitive), at most
 // three, for a "did you mean" hint; none when nothing is close enough to be a likely typo.
 func Suggest(name string, candidates []string) []string {
-	limit := max(2, len([]rune(name))/3)
+	limit := max(1, len([]rune(name))/3)
 	best := map[int][]string{}
 	for _, c := range candidates {
 		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d <= limit {
