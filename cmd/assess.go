@@ -26,7 +26,10 @@ import (
 type selectFlags struct {
 	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 	All         bool          `help:"Run every job now, ignoring schedules (what CI usually wants)."`
-	Job         []string      `placeholder:"NAME" help:"Run only this job, whatever its schedule (repeatable)."`
+	Job         []string      `placeholder:"NAME" help:"Run only this job, whatever its schedule (repeatable; a glob such as cis-* selects every job it matches)."`
+	Label       []string      `placeholder:"KEY=VALUE" sep:"none" help:"Select only jobs with this label (repeatable; all must match)."`
+	Severity    []string      `placeholder:"SEVERITY" help:"Select only jobs of these severities: info, low, medium, high, critical (comma-separated or repeated)."`
+	Waivers     []string      `placeholder:"PATH" sep:"none" help:"Also read waiver blocks from this file (repeatable), e.g. one the security team owns apart from the checks."`
 	Shard       string        `placeholder:"I/N" help:"Run only part I of N of the jobs, split by a stable hash of their names (for CI matrices and fleets)."`
 	StateDir    string        `placeholder:"DIR" help:"Where argus keeps what ran when (default: argus.state_dir, .argus in CI, else $XDG_STATE_HOME/argus/<config>)."`
 	LockTimeout time.Duration `default:"30s" help:"How long to wait for another argus run on the same state to finish before giving up with exit code 2."`
@@ -37,10 +40,10 @@ type AssessCmd struct {
 	selectFlags
 	deliveryFlags
 	cacheFlags
-	Parallel int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
-	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
-	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
-	FailOn   string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
+	Parallel int           `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
+	DryRun   bool          `help:"Only show which jobs are due and why; run nothing."`
+	Report   []string      `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
+	FailOn   result.FailOn `enum:"fail,error,never,fail:info,fail:low,fail:medium,fail:high,fail:critical,error:info,error:low,error:medium,error:high,error:critical" default:"fail" placeholder:"STATUS[:SEVERITY]" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only); with :SEVERITY only that severity and above, e.g. fail:high."`
 }
 
 // Help is shown under the command's usage line.
@@ -67,7 +70,7 @@ func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
 }
 
 func (c *AssessCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir, c.Waivers...)
 	if err != nil {
 		return err
 	}
@@ -97,7 +100,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 
-	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
+	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Labels: c.Label, Severities: c.Severity, Shard: shard}, time.Now())
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ import (
 // warnings) with file:line:col and a snippet. On error the diagnostics are already on stderr.
 // A remote address (https://…, git::https://…) is fetched first, or its last good copy used
 // with a warning when the source cannot be reached.
-func loadConfig(ctx context.Context, a *app, path, stateDir string) (*config.Config, error) {
+func loadConfig(ctx context.Context, a *app, path, stateDir string, waiverFiles ...string) (*config.Config, error) {
 	if remoteconfig.IsRemote(path) {
 		local, err := fetchRemoteConfig(ctx, a, path, stateDir)
 		if err != nil {
@@ -28,7 +28,7 @@ func loadConfig(ctx context.Context, a *app, path, stateDir string) (*config.Con
 		}
 		path = local
 	}
-	cfg, diags := config.Load(path, &config.LoadOptions{ArgusVersion: version.Get().Version})
+	cfg, diags := config.Load(path, &config.LoadOptions{ArgusVersion: version.Get().Version, WaiverFiles: waiverFiles})
 	if len(diags) > 0 {
 		sortDiagnostics(diags)
 		files := map[string]*hcl.File{}

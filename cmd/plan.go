@@ -22,7 +22,7 @@ next. Nothing runs and nothing is written. Takes the same job selection flags as
 }
 
 func (c *PlanCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir)
+	cfg, err := loadConfig(ctx, a, c.Config, c.StateDir, c.Waivers...)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,7 @@ func (c *PlanCmd) Run(ctx context.Context, a *app) error {
 	if err := mergeLastGood(a, cfg, store); err != nil {
 		return err
 	}
-	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Shard: shard}, time.Now())
+	plan, err := assess.MakePlan(cfg, store.Jobs(), assess.Selection{All: c.All, Jobs: c.Job, Labels: c.Label, Severities: c.Severity, Shard: shard}, time.Now())
 	if err != nil {
 		return err
 	}

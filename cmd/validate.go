@@ -7,7 +7,8 @@ import (
 
 // ValidateCmd is `argus validate`.
 type ValidateCmd struct {
-	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
+	Config  string   `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
+	Waivers []string `placeholder:"PATH" sep:"none" help:"Also check the waiver blocks of this file (repeatable)."`
 }
 
 // Help is shown under the command's usage line.
@@ -19,7 +20,7 @@ when valid, 2 otherwise.`
 }
 
 func (c *ValidateCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, "")
+	cfg, err := loadConfig(ctx, a, c.Config, "", c.Waivers...)
 	if err != nil {
 		return err
 	}

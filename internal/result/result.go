@@ -167,13 +167,13 @@ func ParseFailOn(s string) (FailOn, error) {
 	case FailOnFail, FailOnError:
 	case FailOnNever:
 		if hasSev {
-			return "", fmt.Errorf("--fail-on %q: never takes no severity (it never fails the run)", s)
+			return "", fmt.Errorf("%q: never takes no severity (it never fails the run)", s)
 		}
 	default:
-		return "", fmt.Errorf("--fail-on %q: want fail, error or never, optionally with a severity threshold such as fail:high", s)
+		return "", fmt.Errorf("%q: want fail, error or never, optionally with a severity threshold such as fail:high", s)
 	}
 	if hasSev && !sdk.Severity(sev).Valid() {
-		return "", fmt.Errorf("--fail-on %q: %q is not a severity: use one of info, low, medium, high, critical", s, sev)
+		return "", fmt.Errorf("%q: %q is not a severity: use one of info, low, medium, high, critical", s, sev)
 	}
 	return FailOn(strings.TrimSpace(s)), nil
 }
