@@ -107,6 +107,9 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 		l.decodeFile(f)
 	}
 	for _, name := range o.WaiverFiles {
+		if name == "" {
+			continue // an empty ARGUS_WAIVERS means none
+		}
 		src, err := os.ReadFile(name) //nolint:gosec // G304: the waiver file the operator pointed argus at
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
