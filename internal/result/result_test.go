@@ -105,3 +105,35 @@ func TestTallyCountsWaivedApart(t *testing.T) {
 		t.Errorf("Tally = %+v (total %d), want %+v", got, got.Total(), want)
 	}
 }
+
+func TestJobStatusAndExpiredWaiver(t *testing.T) {
+	w := waiver.Waiver{Name: "old"}
+	j := Job{
+		Results: []sdk.Result{res(sdk.StatusPass, "", "p"), res(sdk.StatusFail, "", "f"), res(sdk.StatusSkip, "", "s")},
+		Waivers: map[string]waiver.Waiver{"p": w},
+		Expired: map[string]waiver.Waiver{"f": w, "p": w},
+	}
+	if got := j.Status(); got != sdk.StatusFail {
+		t.Errorf("Status = %s, want fail (the worst)", got)
+	}
+	if got := (Job{Results: []sdk.Result{res(sdk.StatusFail, "", "f"), res(sdk.StatusError, "", "e")}}).Status(); got != sdk.StatusError {
+		t.Errorf("Status = %s, want error", got)
+	}
+	if got := (Job{}).Status(); got != sdk.StatusSkip {
+		t.Errorf("Status of no results = %s, want skip", got)
+	}
+	if _, ok := j.ExpiredWaiver(j.Results[1]); !ok {
+		t.Error("the failure's expired waiver is not found")
+	}
+	if _, ok := j.ExpiredWaiver(j.Results[0]); ok {
+		t.Error("a pass has no expired waiver")
+	}
+	applied := Job{Waivers: map[string]waiver.Waiver{"f": w}, Expired: map[string]waiver.Waiver{"f": w}}
+	if _, ok := applied.ExpiredWaiver(res(sdk.StatusFail, "", "f")); ok {
+		t.Error("an expired waiver is reported for a failure another waiver accepts")
+	}
+	if Severity(res(sdk.StatusFail, "", "x")) != sdk.SeverityMedium || Severity(res(sdk.StatusFail, sdk.SeverityLow, "x")) != sdk.SeverityLow ||
+		Severity(res(sdk.StatusFail, "bogus", "x")) != sdk.SeverityMedium {
+		t.Error("Severity: want the result's when valid, else medium")
+	}
+}
