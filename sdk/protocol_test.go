@@ -49,6 +49,8 @@ func TestDecodeResponse(t *testing.T) {
 			in:   `{"results":[{"title":"a","status":"fail","severity":"critical"}]}`,
 			want: Response{Results: []Result{{Title: "a", Status: StatusFail, Severity: SeverityCritical}}},
 		},
+		// A provider cannot waive its own failure: waivers are argus's, not the protocol's.
+		{name: "a provider cannot send a waiver", in: `{"results":[{"title":"a","status":"fail","waiver":{"name":"x"}}]}`, wantErr: `unknown field "waiver"`},
 		{name: "bad severity", in: `{"results":[{"title":"a","status":"fail","severity":"urgent"}]}`, wantErr: `results[0]: severity "urgent" is not one of info, low, medium, high, critical`},
 		{name: "severity is case-sensitive", in: `{"results":[{"title":"a","status":"fail","severity":"High"}]}`, wantErr: `severity "High"`},
 		{name: "unknown observation field", in: `{"results":[{"title":"a","status":"pass","observations":[{"title":"o","when":1}]}]}`, wantErr: `unknown field "when"`},

@@ -41,7 +41,7 @@ ERROR   broken-provider  provider run [low]
         provider exited with status 2 (token ***)
         see stderr
 WAIVED  tls-min-version  TLS 1.2 or later [critical] — server accepted TLS 1.0 ]]> after a CDATA end
-        waived by "legacy-tls" until 2027-03-31: Old <load balancer> | replaced in Q1 (approved by security@example.com)
+        waived by "legacy-tls" until 2027-03-31: Old <load balancer> | replaced in Q1 (token ***) (approved by security@example.com)
 SKIP    windows-only  registry key set — not a Windows host ]0;owned[2J
 6 results: 2 pass, 1 fail, 1 waived, 1 error, 1 skip (5 jobs in 1.5s)
 warning: waiver "old-ssh" (ci/waivers.hcl:15) expired on 2026-11-01 and no longer applies: renew it or fix the failure
