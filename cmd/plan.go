@@ -23,6 +23,8 @@ func (c *PlanCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) erro
 	return exitcode.Result(assessHandler(a, ws).Assess(ctx, &assess.Request{
 		All:        c.All,
 		Jobs:       c.Job,
+		Labels:     c.Label,
+		Severities: c.Severity,
 		Shard:      c.Shard,
 		ShardTotal: c.ShardTotal,
 		DryRun:     true,

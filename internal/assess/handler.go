@@ -38,10 +38,13 @@ type Providers interface {
 
 // Request is one `argus assess` (or `argus plan`, which is a dry run).
 type Request struct {
-	All        bool     // every selected job is due, whatever its schedule
-	Jobs       []string // only these jobs (--job)
-	Shard      string   // only part I of N ("I/N", "K" with ShardTotal, "auto"; "" for all): schedule.ResolveShard
-	ShardTotal int      // --shard-total: the number of shards for "K" and "auto" under a Kubernetes Indexed Job
+	All  bool     // every selected job is due, whatever its schedule
+	Jobs []string // only these jobs (--job; globs)
+	// Labels (KEY=VALUE, all must match) and Severities select jobs too (--label, --severity).
+	Labels     []string
+	Severities []string
+	Shard      string // only part I of N ("I/N", "K" with ShardTotal, "auto"; "" for all): schedule.ResolveShard
+	ShardTotal int    // --shard-total: the number of shards for "K" and "auto" under a Kubernetes Indexed Job
 	// DryRun only prints the plan: nothing runs, nothing touches the network.
 	DryRun bool
 	// Reports are the --report FORMAT=PATH flags; the configuration's report blocks are added.
@@ -112,7 +115,7 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	if err := syncJobs(ctx, logger, cfg, store, sess); err != nil {
 		return Outcome{}, err
 	}
-	plan, err := MakePlan(cfg, store.Jobs(), Selection{All: req.All, Jobs: req.Jobs, Shard: shard}, now())
+	plan, err := MakePlan(cfg, store.Jobs(), Selection{All: req.All, Jobs: req.Jobs, Labels: req.Labels, Severities: req.Severities, Shard: shard}, now())
 	if err != nil {
 		return Outcome{}, err
 	}
