@@ -13,6 +13,7 @@ import (
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/jobsync"
+	"github.com/compliance-framework/argus/internal/procguard"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/report"
 	"github.com/compliance-framework/argus/internal/result"
@@ -71,6 +72,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	providerEnv := procguard.ScrubEnv(configSecrets(cfg)) // the config has read its env(); nothing argus starts now inherits secrets
 	shard, err := schedule.ParseShard(c.Shard)
 	if err != nil {
 		return err
@@ -125,7 +127,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	exec := &assess.Executor{
-		Runner:   &runner.Runner{Logger: a.logger},
+		Runner:   &runner.Runner{Logger: a.logger, BaseEnv: providerEnv},
 		State:    store,
 		Resolver: res,
 		JobDone:  func(j result.Job) { _ = term.Job(j) },

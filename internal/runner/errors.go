@@ -82,6 +82,21 @@ func (e *OutputError) Error() string {
 
 func (e *OutputError) Unwrap() error { return e.Err }
 
+// EscapedError reports a provider that left processes behind outside its process group (they
+// called setsid) that outlived it: on Linux argus found and killed them; elsewhere it noticed
+// them holding the provider's stdout or stderr open and stopped reading.
+type EscapedError struct {
+	Killed int // processes argus killed; 0 when it could only notice them
+}
+
+func (e *EscapedError) Error() string {
+	what := "a process started by the provider left its process group and outlived the provider"
+	if e.Killed > 0 {
+		what = fmt.Sprintf("%d process(es) started by the provider left its process group and outlived the provider; argus killed them", e.Killed)
+	}
+	return what + " (a provider must not leave processes behind: wait for what it starts)"
+}
+
 // formatBytes prints n in the largest binary unit that divides it, so limits read as "16 MiB".
 func formatBytes(n int64) string {
 	switch {

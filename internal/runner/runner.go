@@ -71,8 +71,8 @@ type Outcome struct {
 	Stderr     string
 	Start, End time.Time
 	// Failure is nil when the provider's results stand. Otherwise it says why they do not, as one
-	// of *NotStartedError, *StartError, *TimeoutError, *InterruptedError, *ExitError or
-	// *OutputError (or, rarely, an I/O error of argus itself).
+	// of *NotStartedError, *StartError, *TimeoutError, *InterruptedError, *ExitError,
+	// *EscapedError or *OutputError (or, rarely, an I/O error of argus itself).
 	Failure error
 }
 
@@ -177,7 +177,7 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 	}
 	defer p.closeParent()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.inR, p.outW, p.errW
-	err = cmd.Start()
+	proc, err := startProvider(cmd)
 	p.closeChild()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -230,7 +230,10 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 		waitClosed(time.Until(time.Unix(0, at).Add(grace)), outDone, errDone)
 	}
 	killGroup(pid)
-	escaped := false
+	// On Linux, the processes of this job that left its group (setsid) and were re-parented to
+	// argus are killed here; elsewhere they are only noticed by holding the pipes open, below.
+	killed := finish(proc)
+	escaped := killed > 0
 	if !waitClosed(grace, outDone, errDone) {
 		// Something outside the group (it called setsid) holds the pipes open: stop reading.
 		escaped = true
@@ -260,7 +263,7 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 		}
 		return nil, stderr, fmt.Errorf("wait for provider %q: %w", t.Command.Path, waitErr)
 	case escaped:
-		return nil, stderr, &OutputError{Err: errors.New("a process started by the provider left its process group and kept stdout or stderr open after the provider exited; a provider must not leave processes behind")}
+		return nil, stderr, &EscapedError{Killed: killed}
 	case readErr != nil:
 		return nil, stderr, &OutputError{Err: fmt.Errorf("read provider stdout: %w", readErr)}
 	}

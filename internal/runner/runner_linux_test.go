@@ -1,0 +1,92 @@
+package runner
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const jobTokenPrefix = jobTokenVar + "="
+
+// A provider that daemonises (a child that calls setsid and keeps none of the provider's pipes)
+// escapes the process-group kill. argus, a subreaper, gets the orphan, recognises it by its
+// job's token and kills it when the job ends; the job is an error, since a provider must not
+// leave processes behind (issue 15, item 2).
+func TestRunKillsDaemonisedChild(t *testing.T) {
+	r := testRunner(t)
+	pidFile := filepath.Join(t.TempDir(), "daemon.pid")
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "daemon", pidFile), Request: testRequest(), Timeout: 10 * time.Second})
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		t.Fatalf("the daemon did not record its pid: %v (failure %v, stderr: %s)", err, o.Failure, o.Stderr)
+	}
+	pid, err := strconv.Atoi(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) }) // if the test fails
+	// Gone when Run returns, not eventually: nothing of the job may run after it.
+	if err := syscall.Kill(pid, 0); err == nil && !zombie(pid) {
+		t.Errorf("daemonised child %d still runs after Run returned", pid)
+	}
+	isA[*EscapedError](t, o.Failure)
+	if !strings.Contains(o.Results[0].Reason, "left its process group") {
+		t.Errorf("reason = %q, want it to say a process left the provider's group", o.Results[0].Reason)
+	}
+}
+
+// Every job has its own token, and it is in the provider's environment.
+func TestRunJobToken(t *testing.T) {
+	r := testRunner(t)
+	var tokens []string
+	for range 2 {
+		o := r.Run(t.Context(), Task{Command: self(t, "good"), Request: testRequest(), Timeout: time.Minute, EnvAllow: coverAllow()})
+		if o.Failure != nil {
+			t.Fatalf("Failure = %v, stderr:\n%s", o.Failure, o.Stderr)
+		}
+		i := slices.IndexFunc(evidence[[]string](t, o, "env"), func(kv string) bool { return strings.HasPrefix(kv, jobTokenPrefix) })
+		if i < 0 {
+			t.Fatalf("no %s in the provider's environment", jobTokenVar)
+		}
+		tokens = append(tokens, evidence[[]string](t, o, "env")[i])
+	}
+	if tokens[0] == tokens[1] || len(tokens[0]) != len(jobTokenPrefix)+32 {
+		t.Errorf("job tokens %q: want two different 128-bit tokens", tokens)
+	}
+}
+
+// A process of a job that still runs is left alone when another job ends: it is killed when
+// its own job ends.
+func TestRunSweepSparesRunningJobs(t *testing.T) {
+	r := testRunner(t)
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "child.pid")
+	done := make(chan Outcome, 1)
+	go func() {
+		done <- r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "spawn", pidFile, "hang"), Request: testRequest(), Timeout: 3 * time.Second})
+	}()
+	var pid int
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if data, err := os.ReadFile(pidFile); err == nil {
+			pid, _ = strconv.Atoi(string(data))
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the hanging provider's child did not start")
+		}
+	}
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	if o := r.Run(t.Context(), Task{Command: self(t, "fixed"), Request: testRequest(), Timeout: time.Minute, EnvAllow: coverAllow()}); o.Failure != nil {
+		t.Fatalf("second job: %v", o.Failure)
+	}
+	if err := syscall.Kill(pid, 0); err != nil {
+		t.Fatalf("the running job's child was killed when another job ended: %v", err)
+	}
+	isA[*TimeoutError](t, (<-done).Failure)
+	waitGone(t, pid)
+}
