@@ -2,6 +2,8 @@ package runner
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -95,6 +97,28 @@ func (e *EscapedError) Error() string {
 		what = fmt.Sprintf("%d process(es) started by the provider left its process group and outlived the provider; argus killed them", e.Killed)
 	}
 	return what + " (a provider must not leave processes behind: wait for what it starts)"
+}
+
+// ResultsError reports a valid response whose results argus cannot all deliver: more than
+// Limit of them (Returned says how many), or several sharing a title (Duplicates, sorted).
+type ResultsError struct {
+	Returned, Limit int // Returned is 0 when the count was within the limit
+	Duplicates      []string
+}
+
+func (e *ResultsError) Error() string {
+	var parts []string
+	if e.Returned > 0 {
+		parts = append(parts, fmt.Sprintf("provider returned %d results, more than the %d argus keeps of one job", e.Returned, e.Limit))
+	}
+	if len(e.Duplicates) > 0 {
+		quoted := make([]string, len(e.Duplicates))
+		for i, d := range e.Duplicates {
+			quoted[i] = strconv.Quote(d)
+		}
+		parts = append(parts, "provider returned several results titled "+strings.Join(quoted, ", ")+" (titles must be unique within a job)")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // formatBytes prints n in the largest binary unit that divides it, so limits read as "16 MiB".

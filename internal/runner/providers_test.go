@@ -107,6 +107,17 @@ func testProvider(name string, args []string) int {
 		return 0
 	case "spawn": // args: pid file, then "hang" or "exit"
 		return spawnProvider(args[0], args[1])
+	case "many": // args: n; answers with n passing results titled r0, r1, ...
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		n, _ := strconv.Atoi(args[0])
+		resp := sdk.Response{Results: make([]sdk.Result, n)}
+		for i := range resp.Results {
+			resp.Results[i] = sdk.Result{Title: "r" + strconv.Itoa(i), Status: sdk.StatusPass}
+		}
+		if json.NewEncoder(os.Stdout).Encode(resp) != nil {
+			return 9
+		}
+		return 0
 	case "daemon": // args: pid file; leaves a child in a session of its own, then answers and exits
 		return daemonProvider(args[0])
 	case "term-ignoring-child": // args: pid file

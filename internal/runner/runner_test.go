@@ -719,3 +719,63 @@ func TestRunAllCancellationStopsNewTasks(t *testing.T) {
 		t.Errorf("%d providers started, want %d: none after the cancellation", len(started), parallel)
 	}
 }
+
+// Results that share a title would put conflicting statuses into one stream in random order:
+// they become one error result naming the title (issue 15, item 10). More results than the
+// limit are cut, the excess becoming an error result (item 12).
+func TestRunVetsResults(t *testing.T) {
+	tests := []struct {
+		name    string
+		max     int
+		results string
+		want    []sdk.Result
+		failure string
+	}{
+		{
+			name:    "unique titles stand",
+			results: `{"title":"a","status":"pass"},{"title":"b","status":"fail"}`,
+			want:    []sdk.Result{{Title: "a", Status: sdk.StatusPass}, {Title: "b", Status: sdk.StatusFail}},
+		},
+		{
+			name:    "duplicate titles",
+			results: `{"title":"a","status":"pass"},{"title":"dup","status":"pass"},{"title":"b","status":"fail"},{"title":"dup","status":"fail"}`,
+			want: []sdk.Result{{Title: "a", Status: sdk.StatusPass}, {Title: "b", Status: sdk.StatusFail},
+				{Title: "dup", Status: sdk.StatusError, Reason: `the provider returned 2 results titled "dup": titles must be unique within a job (each is a stream of its own), so argus cannot tell which status stands`}},
+			failure: `provider returned several results titled "dup" (titles must be unique within a job)`,
+		},
+		{
+			name:    "more than the limit",
+			max:     2,
+			results: `{"title":"a","status":"pass"},{"title":"b","status":"pass"},{"title":"c","status":"pass"}`,
+			want: []sdk.Result{{Title: "a", Status: sdk.StatusPass}, {Title: "b", Status: sdk.StatusPass},
+				{Title: "too many results", Status: sdk.StatusError, Reason: "the provider returned 3 results; argus kept the first 2 (raise --max-results if the job really has that many checks)"}},
+			failure: "provider returned 3 results, more than the 2 argus keeps of one job",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRunner(t)
+			r.MaxResults = tt.max
+			o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "print", `{"results":[`+tt.results+`]}`), Request: testRequest(), Timeout: time.Minute})
+			if diff := cmp.Diff(tt.want, o.Results); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			switch {
+			case tt.failure == "" && o.Failure != nil:
+				t.Errorf("Failure = %v, want none", o.Failure)
+			case tt.failure != "" && (o.Failure == nil || o.Failure.Error() != tt.failure):
+				t.Errorf("Failure = %v, want %q", o.Failure, tt.failure)
+			}
+		})
+	}
+}
+
+func TestRunDefaultResultLimit(t *testing.T) {
+	r := testRunner(t)
+	r.OutputLimit = 4 << 20
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "many", strconv.Itoa(DefaultMaxResults+5)), Request: testRequest(), Timeout: time.Minute})
+	if len(o.Results) != DefaultMaxResults+1 || o.Results[DefaultMaxResults].Status != sdk.StatusError {
+		t.Fatalf("got %d results (failure %v), want %d and an error result", len(o.Results), o.Failure, DefaultMaxResults+1)
+	}
+	isA[*ResultsError](t, o.Failure)
+}
