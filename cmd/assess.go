@@ -117,7 +117,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	secrets := configSecrets(cfg)
-	term := &report.Terminal{W: view, Color: a.color, Secrets: secrets}
+	term := &report.Terminal{W: view, Color: a.color, Secrets: secrets, GitHub: a.env("GITHUB_ACTIONS") == "true"}
 	due := plan.Due()
 	if len(due) == 0 {
 		fmt.Fprintln(view, noJobDue(plan))

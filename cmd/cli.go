@@ -16,6 +16,8 @@ import (
 	"github.com/fatih/color"
 	"github.com/willabides/kongplete"
 	"golang.org/x/term"
+
+	"github.com/compliance-framework/argus/internal/report"
 )
 
 // CLI is the whole command line.
@@ -125,6 +127,9 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 	}
 	a.color = cli.useColor(stdio)
 	a.logger = cli.logger(stdio.Stderr)
+	if a.env("GITHUB_ACTIONS") == "true" {
+		a.logger = cli.logger(report.GitHubLogWriter(stdio.Stderr)) // log lines can quote provider stderr
+	}
 	err = kctx.Run()
 	return exitCode(ctx, err, stdio.Stderr)
 }

@@ -24,6 +24,11 @@ type Terminal struct {
 	Color bool
 	// Secrets are replaced by "***" in everything printed.
 	Secrets []string
+	// GitHub puts each job's lines between ::stop-commands:: and a random token, as the details
+	// block of [GitHub.Annotate] does: under GitHub Actions the step's output is read for
+	// workflow commands (::cmd:: at the start of a line, ##[cmd] anywhere in it), and these lines
+	// carry provider text (titles, reasons).
+	GitHub bool
 }
 
 func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
@@ -60,6 +65,14 @@ func (t *Terminal) Job(j result.Job) error {
 	run := normalize(&result.Run{Jobs: []result.Job{j}}, t.Secrets)
 	nj := run.Jobs[0]
 	var b strings.Builder
+	var token string
+	if t.GitHub {
+		var err error
+		if token, err = stopToken(); err != nil {
+			return fmt.Errorf("print results of job %q: %w", j.Name, err)
+		}
+		fmt.Fprintf(&b, "::stop-commands::%s\n", token)
+	}
 	for _, r := range nj.Results {
 		fmt.Fprintf(&b, "%s  %s  %s", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title))
 		reason := strings.TrimSpace(r.Reason)
@@ -75,6 +88,9 @@ func (t *Terminal) Job(j result.Job) error {
 			fmt.Fprintf(&b, " — %s", oneLine(firstLines(reason, 1)))
 		}
 		b.WriteString("\n")
+	}
+	if token != "" {
+		fmt.Fprintf(&b, "::%s::\n", token)
 	}
 	if _, err := io.WriteString(t.W, b.String()); err != nil {
 		return fmt.Errorf("print results of job %q: %w", j.Name, err)
