@@ -31,7 +31,7 @@ func child() int {
 		return 1
 	}
 	var sub int32
-	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&sub)), 0, 0, 0); err != nil {
+	if err := unix.Prctl(unix.PR_GET_CHILD_SUBREAPER, uintptr(unsafe.Pointer(&sub)), 0, 0, 0); err != nil { //nolint:gosec // G103: PR_GET_CHILD_SUBREAPER writes its answer through a pointer; x/sys has no typed wrapper
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

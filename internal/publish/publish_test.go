@@ -25,7 +25,7 @@ func seedOf(labels map[string]string) int64 {
 		pairs = append(pairs, k+"="+v)
 	}
 	slices.Sort(pairs)
-	s := int64(crc64.Checksum([]byte(strings.Join(pairs, "-")), crc64.MakeTable(crc64.ISO))) % (1<<31 - 1)
+	s := int64(crc64.Checksum([]byte(strings.Join(pairs, "-")), crc64.MakeTable(crc64.ISO))) % (1<<31 - 1) //nolint:gosec // G115: the wrap-around is SeededUUID's own, reproduced
 	if s < 0 {
 		s += 1<<31 - 1
 	}

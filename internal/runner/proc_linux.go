@@ -23,7 +23,7 @@ import (
 // it, so when one is re-parented to argus (a subreaper, see package procguard) after its
 // provider exited, argus can tell which job it belongs to, even if it left the job's process
 // group with setsid.
-const jobTokenVar = "ARGUS_JOB_TOKEN"
+const jobTokenVar = "ARGUS_JOB_TOKEN" //nolint:gosec // G101: the name of a variable, not a credential; its value is a random per-job tag
 
 // children is the registry of what argus started, shared by every Runner in the process
 // because the thing it describes is process-wide: the children of this process. It is the one
@@ -167,13 +167,13 @@ func finish(h *procHandle) (escaped int) {
 // an orphan is re-parented to some thread of the subreaper), or, on a kernel without that
 // file, by scanning every process's parent.
 func childPids(pid int) []int {
-	base := filepath.Join("/proc", strconv.Itoa(pid), "task")
+	base := "/proc/" + strconv.Itoa(pid) + "/task"
 	tasks, err := os.ReadDir(base)
 	var out []int
 	if err == nil {
 		found := false
 		for _, task := range tasks {
-			data, err := os.ReadFile(filepath.Join(base, task.Name(), "children"))
+			data, err := os.ReadFile(filepath.Join(base, task.Name(), "children")) //nolint:gosec // G304: a file under /proc/<argus>/task, named by the kernel
 			if err != nil {
 				continue
 			}
@@ -207,7 +207,7 @@ func childPids(pid int) []int {
 // procFields returns the fields of /proc/<pid>/stat after the command name (which is in
 // parentheses and may contain anything): state is [0], ppid [1], pgrp [2].
 func procFields(pid int) []string {
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return nil
 	}
@@ -224,7 +224,7 @@ func procFields(pid int) []string {
 
 func procStat(pid int) (group int, state byte, ok bool) {
 	f := procFields(pid)
-	if f == nil || f[0] == "" {
+	if len(f) < 3 || f[0] == "" {
 		return 0, 0, false
 	}
 	group, err := strconv.Atoi(f[2])
@@ -243,7 +243,7 @@ func procPPid(pid int) (int, bool) {
 // environToken is the job token in pid's initial environment, or "" when it has none or its
 // environment cannot be read (it made itself non-dumpable, or it is a zombie).
 func environToken(pid int) string {
-	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "environ"))
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
 		return ""
 	}

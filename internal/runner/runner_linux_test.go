@@ -11,8 +11,6 @@ import (
 	"time"
 )
 
-const jobTokenPrefix = jobTokenVar + "="
-
 // A provider that daemonises (a child that calls setsid and keeps none of the provider's pipes)
 // escapes the process-group kill. argus, a subreaper, gets the orphan, recognises it by its
 // job's token and kills it when the job ends; the job is an error, since a provider must not

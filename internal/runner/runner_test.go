@@ -24,6 +24,10 @@ import (
 	"github.com/compliance-framework/argus/sdk"
 )
 
+// jobTokenPrefix starts the job token Linux providers get (see TestRunJobToken); tests that
+// compare whole environments leave it out.
+const jobTokenPrefix = "ARGUS_JOB_TOKEN=" //nolint:gosec // G101: a variable name, not a credential
+
 // self returns the command that runs the test binary as the named test provider.
 func self(t testing.TB, name string, args ...string) Command {
 	t.Helper()
