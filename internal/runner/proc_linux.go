@@ -105,6 +105,10 @@ func (t *procTable) fork(cmd *exec.Cmd) error {
 	return <-r.done
 }
 
+// tokenRetries is how many sweep rounds a live process without a readable token gets before
+// it is killed as belonging to no job.
+const tokenRetries = 3
+
 // sweepBudget bounds how long one sweep keeps killing: a process that forks faster than it is
 // killed must not keep argus from finishing.
 const sweepBudget = 2 * time.Second
@@ -121,6 +125,7 @@ func finish(h *procHandle) (escaped int) {
 	delete(t.tokens, h.token)
 	self, selfGroup := os.Getpid(), syscall.Getpgrp()
 	counted := map[int]bool{}
+	unread := map[int]int{} // rounds in which a process had no readable token
 	deadline := time.Now().Add(sweepBudget)
 	for time.Now().Before(deadline) {
 		acted := false
@@ -142,6 +147,12 @@ func finish(h *procHandle) (escaped int) {
 			acted = true
 			if state == 'Z' || state == 'X' {
 				_, _ = unix.Wait4(pid, nil, unix.WNOHANG, nil)
+				continue
+			}
+			if token == "" && unread[pid] < tokenRetries {
+				// Its environment reads empty for a moment while it execs: look again before
+				// killing it as nobody's, so that a job's own escapee is counted as such.
+				unread[pid]++
 				continue
 			}
 			if group == pid {
