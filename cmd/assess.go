@@ -38,11 +38,12 @@ type AssessCmd struct {
 	selectFlags
 	deliveryFlags
 	cacheFlags
-	Parallel   int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
-	DryRun     bool     `help:"Only show which jobs are due and why; run nothing."`
-	Report     []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
-	FailOn     string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
-	MaxResults int      `default:"10000" placeholder:"N" help:"Results kept of one job; a provider returning more gets an error result for the excess."`
+	Parallel int      `short:"p" placeholder:"N" help:"Jobs to run at once (default: argus.parallel, else the number of CPUs)."`
+	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
+	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
+	FailOn   string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
+
+	MaxResults int `default:"10000" placeholder:"N" help:"Results kept of one job; a provider returning more gets an error result for the excess."`
 }
 
 // Help is shown under the command's usage line.
