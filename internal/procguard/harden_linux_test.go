@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unsafe"
@@ -64,5 +65,53 @@ func TestHardenLinux(t *testing.T) {
 	}
 	if got, want := strings.TrimSpace(string(out)), "dumpable=0 subreaper=1 fd3cloexec=true"; got != want {
 		t.Errorf("after Harden: %s, want %s", got, want)
+	}
+}
+
+// dupNoCloexec returns a descriptor that is not close-on-exec, as an inherited one would be.
+func dupNoCloexec(t *testing.T) int {
+	t.Helper()
+	f, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	fd, err := unix.Dup(int(f.Fd())) // dup(2) clears FD_CLOEXEC
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = unix.Close(fd) })
+	return fd
+}
+
+func cloexec(t *testing.T, fd int) bool {
+	t.Helper()
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flags&unix.FD_CLOEXEC != 0
+}
+
+// Both ways of marking descriptors work: close_range, and the /proc/self/fd loop that older
+// kernels get. Marking the test process's own descriptors is harmless: Go's are marked already.
+func TestCloseOnExec(t *testing.T) {
+	for name, mark := range map[string]func() error{
+		"close_range":   closeOnExec,
+		"/proc/self/fd": func() error { return markEach("/proc/self/fd") },
+	} {
+		fd := dupNoCloexec(t)
+		if cloexec(t, fd) {
+			t.Fatal("dup returned a close-on-exec descriptor")
+		}
+		if err := mark(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !cloexec(t, fd) {
+			t.Errorf("%s: fd %d is not close-on-exec", name, fd)
+		}
+	}
+	if err := markEach(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Error("markEach of a missing directory succeeded")
 	}
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"strings"
 	"testing"
@@ -141,5 +142,35 @@ func TestWorkflowCommandsFindsInjection(t *testing.T) {
 	slog.New(slog.NewTextHandler(&log, nil)).Info("x", "line", "##[warning]from a log line")
 	if len(workflowCommands(log.String())) != 1 {
 		t.Errorf("the legacy form in a plain log line is not found: %s", log.String())
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestGitHubLogWriter(t *testing.T) {
+	var b bytes.Buffer
+	w := GitHubLogWriter(&b)
+	for _, in := range []string{"plain line\n", "a ##[warning]b and ##[error]c\n"} {
+		if n, err := w.Write([]byte(in)); n != len(in) || err != nil {
+			t.Errorf("Write(%q) = %d, %v; want %d, nil", in, n, err, len(in))
+		}
+	}
+	if want := "plain line\na ##[\u200bwarning]b and ##[\u200berror]c\n"; b.String() != want {
+		t.Errorf("wrote %q, want %q", b.String(), want)
+	}
+	if _, err := GitHubLogWriter(failingWriter{}).Write([]byte("##[x]\n")); err == nil {
+		t.Error("a failed write was not reported")
+	}
+	if _, err := GitHubLogWriter(failingWriter{}).Write([]byte("x\n")); err == nil {
+		t.Error("a failed write was not reported")
+	}
+}
+
+func TestTerminalGitHubWriteError(t *testing.T) {
+	err := (&Terminal{W: failingWriter{}, GitHub: true}).Job(hostileRun().Jobs[0])
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("Job = %v, want the write error", err)
 	}
 }

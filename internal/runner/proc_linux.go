@@ -178,41 +178,49 @@ func finish(h *procHandle) (escaped int) {
 // an orphan is re-parented to some thread of the subreaper), or, on a kernel without that
 // file, by scanning every process's parent.
 func childPids(pid int) []int {
+	if pids, ok := taskChildren(pid); ok {
+		return pids
+	}
+	return scanChildren(pid)
+}
+
+func taskChildren(pid int) (pids []int, ok bool) {
 	base := "/proc/" + strconv.Itoa(pid) + "/task"
 	tasks, err := os.ReadDir(base)
-	var out []int
-	if err == nil {
-		found := false
-		for _, task := range tasks {
-			data, err := os.ReadFile(filepath.Join(base, task.Name(), "children")) //nolint:gosec // G304: a file under /proc/<argus>/task, named by the kernel
-			if err != nil {
-				continue
-			}
-			found = true
-			for f := range strings.FieldsSeq(string(data)) {
-				if n, err := strconv.Atoi(f); err == nil {
-					out = append(out, n)
-				}
-			}
+	if err != nil {
+		return nil, false
+	}
+	for _, task := range tasks {
+		data, err := os.ReadFile(filepath.Join(base, task.Name(), "children")) //nolint:gosec // G304: a file under /proc/<argus>/task, named by the kernel
+		if err != nil {
+			continue
 		}
-		if found {
-			return out
+		ok = true
+		for f := range strings.FieldsSeq(string(data)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				pids = append(pids, n)
+			}
 		}
 	}
+	return pids, ok
+}
+
+func scanChildren(pid int) []int {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
 	}
+	var pids []int
 	for _, e := range entries {
 		n, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
 		if ppid, ok := procPPid(n); ok && ppid == pid {
-			out = append(out, n)
+			pids = append(pids, n)
 		}
 	}
-	return out
+	return pids
 }
 
 // procFields returns the fields of /proc/<pid>/stat after the command name (which is in

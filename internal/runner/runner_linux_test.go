@@ -2,6 +2,7 @@ package runner
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -87,4 +88,41 @@ func TestRunSweepSparesRunningJobs(t *testing.T) {
 	}
 	isA[*TimeoutError](t, (<-done).Failure)
 	waitGone(t, pid)
+}
+
+// Both ways of listing argus's children find the same ones: the per-thread children files and,
+// for kernels without them, the scan of every process's parent.
+func TestChildPids(t *testing.T) {
+	cmd := exec.CommandContext(t.Context(), "sleep", "30")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	fromTasks, ok := taskChildren(os.Getpid())
+	if !ok {
+		t.Fatal("no /proc/self/task/*/children on this kernel")
+	}
+	for name, got := range map[string][]int{"task children": fromTasks, "scan": scanChildren(os.Getpid()), "childPids": childPids(os.Getpid())} {
+		if !slices.Contains(got, cmd.Process.Pid) {
+			t.Errorf("%s: %v lacks the child %d", name, got, cmd.Process.Pid)
+		}
+	}
+	if group, state, ok := procStat(cmd.Process.Pid); !ok || group != syscall.Getpgrp() || state == 'Z' {
+		t.Errorf("procStat = group %d, state %c, %v; want argus's group %d, running", group, state, ok, syscall.Getpgrp())
+	}
+	if _, _, ok := procStat(1 << 30); ok {
+		t.Error("procStat of no process succeeded")
+	}
+}
+
+func TestEscapedAndResultsErrors(t *testing.T) {
+	for err, want := range map[error]string{
+		&EscapedError{}:          "a process started by the provider left its process group and outlived the provider (a provider must not leave processes behind: wait for what it starts)",
+		&EscapedError{Killed: 2}: "2 process(es) started by the provider left its process group and outlived the provider; argus killed them (a provider must not leave processes behind: wait for what it starts)",
+		&ResultsError{Returned: 5, Limit: 3, Duplicates: []string{"a", "b"}}: `provider returned 5 results, more than the 3 argus keeps of one job; provider returned several results titled "a", "b" (titles must be unique within a job)`,
+	} {
+		if got := err.Error(); got != want {
+			t.Errorf("Error() = %q, want %q", got, want)
+		}
+	}
 }
