@@ -118,6 +118,32 @@ func testProvider(name string, args []string) int {
 			return 9
 		}
 		return 0
+	case "orphan-then-hang": // args: pid file; leaves an orphan in a session of its own, then hangs
+		exe, err := os.Executable()
+		if err != nil {
+			return 9
+		}
+		mid := exec.CommandContext(context.Background(), exe, providerSwitch, "orphan-maker", args[0])
+		mid.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if mid.Run() != nil {
+			return 9
+		}
+		time.Sleep(time.Hour)
+		return 0
+	case "orphan-maker": // args: pid file; starts a child and exits, orphaning it
+		exe, err := os.Executable()
+		if err != nil {
+			return 9
+		}
+		child := exec.CommandContext(context.Background(), exe, providerSwitch, "term-ignoring-child", args[0])
+		out, err := child.StdoutPipe()
+		if err != nil || child.Start() != nil {
+			return 9
+		}
+		if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+			return 9
+		}
+		return 0
 	case "daemon": // args: pid file; leaves a child in a session of its own, then answers and exits
 		return daemonProvider(args[0])
 	case "term-ignoring-child": // args: pid file

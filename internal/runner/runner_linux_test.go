@@ -59,15 +59,15 @@ func TestRunJobToken(t *testing.T) {
 	}
 }
 
-// A process of a job that still runs is left alone when another job ends: it is killed when
-// its own job ends.
+// An orphan of a job that still runs (it left the job's group and its parent exited, so it is
+// argus's child now) is left alone when another job ends, by its token; it is killed when its
+// own job ends.
 func TestRunSweepSparesRunningJobs(t *testing.T) {
 	r := testRunner(t)
-	dir := t.TempDir()
-	pidFile := filepath.Join(dir, "child.pid")
+	pidFile := filepath.Join(t.TempDir(), "orphan.pid")
 	done := make(chan Outcome, 1)
 	go func() {
-		done <- r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "spawn", pidFile, "hang"), Request: testRequest(), Timeout: 3 * time.Second})
+		done <- r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "orphan-then-hang", pidFile), Request: testRequest(), Timeout: 3 * time.Second})
 	}()
 	var pid int
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
@@ -76,18 +76,26 @@ func TestRunSweepSparesRunningJobs(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the hanging provider's child did not start")
+			t.Fatal("the hanging provider's orphan did not start")
 		}
 	}
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	// The orphan is the test process's child once its parent has exited.
+	for deadline := time.Now().Add(5 * time.Second); !slices.Contains(childPids(os.Getpid()), pid); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d was not re-parented to the test process", pid)
+		}
+	}
 	if o := r.Run(t.Context(), Task{Command: self(t, "fixed"), Request: testRequest(), Timeout: time.Minute, EnvAllow: coverAllow()}); o.Failure != nil {
 		t.Fatalf("second job: %v", o.Failure)
 	}
-	if err := syscall.Kill(pid, 0); err != nil {
-		t.Fatalf("the running job's child was killed when another job ended: %v", err)
+	if err := syscall.Kill(pid, 0); err != nil || zombie(pid) {
+		t.Fatalf("the running job's orphan was killed when another job ended (kill -0: %v)", err)
 	}
 	isA[*TimeoutError](t, (<-done).Failure)
-	waitGone(t, pid)
+	if err := syscall.Kill(pid, 0); err == nil && !zombie(pid) {
+		t.Errorf("the orphan %d still runs after its own job ended", pid)
+	}
 }
 
 // Both ways of listing argus's children find the same ones: the per-thread children files and,
