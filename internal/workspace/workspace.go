@@ -19,6 +19,7 @@ import (
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/remoteconfig"
@@ -50,6 +51,7 @@ type Workspace struct {
 	lock  *lockfile.Lock
 	cache *cache.Cache
 	store *state.Store
+	ob    *outbox.Outbox
 	sess  *session.Session
 	// sessDone distinguishes "no control_plane block" (nil session) from "not opened yet".
 	sessDone bool
@@ -62,6 +64,8 @@ var (
 	_ assess.Collector = (*publish.Publisher)(nil)
 	_ session.Opener   = (*Workspace)(nil)
 )
+
+var _ session.OutboxOpener = (*Workspace)(nil)
 
 func (w *Workspace) env(name string) string {
 	v, _ := w.Getenv(name)
@@ -212,6 +216,24 @@ func (w *Workspace) State(ctx context.Context) (*state.Store, error) {
 	}
 	w.store = store
 	return store, nil
+}
+
+// Outbox opens the outbox in the state directory, holding the state lock (State) so that it
+// never races an assess delivering the same items.
+func (w *Workspace) Outbox(ctx context.Context) (*outbox.Outbox, error) {
+	if w.ob != nil {
+		return w.ob, nil
+	}
+	store, err := w.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	w.ob = ob
+	return ob, nil
 }
 
 // Session opens the control-plane session: nil, nil when the configuration has no
