@@ -65,7 +65,10 @@ var (
 	_ session.Opener   = (*Workspace)(nil)
 )
 
-var _ session.OutboxOpener = (*Workspace)(nil)
+var (
+	_ session.OutboxOpener = (*Workspace)(nil)
+	_ install.Workspace    = (*Workspace)(nil)
+)
 
 func (w *Workspace) env(name string) string {
 	v, _ := w.Getenv(name)
