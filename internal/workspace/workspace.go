@@ -16,6 +16,7 @@ import (
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
@@ -164,6 +165,7 @@ func (w *Workspace) Lock(ctx context.Context) (*lockfile.Lock, error) {
 		return nil, err
 	}
 	lock, diags := lockfile.Load(filepath.Join(cfg.Dir, lockfile.FileName))
+	diags = exitcode.LockHints(diags) // each diagnostic's fix, naming the argus command
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(w.Stderr, nil, diags, w.Color)
 	}
