@@ -59,6 +59,7 @@ func installHandler(a *app, ws *workspace.Workspace) *install.Handler {
 		Fetcher:   getter.New(nil),
 		Events:    installEvents(a),
 		Stdout:    a.Stdout,
+		Getenv:    a.Getenv,
 		Explain:   exitcode.WithInstallHints,
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/remoteconfig"
 )
 
 // Workspace is what the provider commands take from the invocation: the configuration, its
@@ -20,18 +22,107 @@ type Workspace interface {
 	Cache() (*cache.Cache, error)
 }
 
-// Handler runs the provider commands (`argus providers list`, `lock` and `mirror`): each
-// method takes one command's request, does all of it, and writes what the command prints on
-// Stdout through the Write function beside it.
+// Handler runs the provider commands (`argus init`, `argus providers list`, `lock` and
+// `mirror`): each method takes one command's request, does all of it, and writes what the
+// command prints on Stdout through the Write function beside it.
 type Handler struct {
 	Workspace Workspace // required
 	Fetcher   Fetcher   // required; used only when something is missing
 	Events    Events    // the installer's steps and warnings; nil discards them
 	Stdout    io.Writer // required
+	// Getenv is the invocation's environment: CI=true makes init's --lockfile=auto read-only.
+	Getenv func(string) (string, bool) // required by Init
 	// Explain is how an error reads in the status column of `argus providers list`: with the
 	// hint saying which argus command fixes it (exitcode.WithInstallHints; this package names
 	// none). nil shows the error alone.
 	Explain func(error) error
+}
+
+// InitRequest is one `argus init`.
+type InitRequest struct {
+	ConfigAddr string   // --config as given: a remote address's lock file may only be checked
+	Lockfile   string   // --lockfile: auto, update or readonly (ChooseLockMode)
+	Upgrade    bool     // pick the newest allowed version over the locked one
+	Platforms  []string // also lock these platforms
+}
+
+// Init is `argus init`: every provider block installed, verified and pinned (Init), under
+// the lock file's lock unless the lock is only checked, and each provider and the lock file's
+// state written on Stdout by WriteInit.
+func (h *Handler) Init(ctx context.Context, req *InitRequest) (Result, error) {
+	cfg, err := h.Workspace.Config(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if len(cfg.Providers) == 0 {
+		_, err := fmt.Fprintln(h.Stdout, "Nothing to install: the configuration uses built-in providers only.")
+		return Result{}, err
+	}
+	ca, err := h.Workspace.Cache()
+	if err != nil {
+		return Result{}, err
+	}
+	ci, _ := h.Getenv("CI")
+	mode, err := ChooseLockMode(req.Lockfile, ci == "true", remoteconfig.IsRemote(req.ConfigAddr))
+	if err != nil {
+		return Result{}, err
+	}
+	lockPath := filepath.Join(cfg.Dir, lockfile.FileName)
+	if mode != LockReadOnly { // a read-only init writes nothing, and may run on a read-only checkout
+		release, err := lockfile.Exclusive(ctx, lockPath, lockfile.DefaultWait, "argus init")
+		if err != nil {
+			return Result{}, err
+		}
+		defer release()
+	}
+	res, err := Init(ctx, Request{
+		Config:    cfg,
+		Cache:     ca,
+		Fetcher:   h.Fetcher,
+		Mode:      mode,
+		Upgrade:   req.Upgrade,
+		Platforms: req.Platforms,
+		Events:    h.Events,
+	})
+	if err != nil {
+		return res, err // the exit table adds each provider's hint
+	}
+	return res, WriteInit(h.Stdout, res, lockPath)
+}
+
+// WriteInit writes what `argus init` did: one line per provider, then whether the lock file
+// at lockPath was written.
+func WriteInit(w io.Writer, res Result, lockPath string) error {
+	for _, p := range res.Providers {
+		how := "installed"
+		if p.Reused {
+			how = "already installed and verified"
+		}
+		v := p.Version
+		if v == "" {
+			v = "local"
+		}
+		fmt.Fprintf(w, "%s  %s %s  %s\n", p.Name, p.Source, v, how)
+	}
+	var err error
+	if res.Changed {
+		_, err = fmt.Fprintf(w, "Wrote %s: commit it so that every run uses exactly these providers.\n", relPath(lockPath))
+	} else {
+		_, err = fmt.Fprintf(w, "%s is up to date.\n", relPath(lockPath))
+	}
+	return err
+}
+
+// relPath shows a path relative to the working directory when that is shorter.
+func relPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && len(r) < len(p) {
+		return r
+	}
+	return p
 }
 
 // List is `argus providers list`: every provider block, where it is installed and whether it

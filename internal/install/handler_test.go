@@ -167,3 +167,60 @@ func TestHandlerMirror(t *testing.T) {
 		t.Errorf("no mirror written in the working directory: %v (has %v)", err, entries)
 	}
 }
+
+func TestHandlerInit(t *testing.T) {
+	env := func(vars ...string) func(string) (string, bool) {
+		return func(k string) (string, bool) {
+			for i := 0; i+1 < len(vars); i += 2 {
+				if vars[i] == k {
+					return vars[i+1], true
+				}
+			}
+			return "", false
+		}
+	}
+	e := newEnv(t, false)
+	var out bytes.Buffer
+	h := e.handler(&out)
+	h.Getenv = env()
+	if res, err := h.Init(context.Background(), &InitRequest{Lockfile: "auto"}); err != nil || len(res.Providers) != 0 ||
+		out.String() != "Nothing to install: the configuration uses built-in providers only.\n" {
+		t.Fatalf("Init without provider blocks = %+v, %v, %q", res, err, &out)
+	}
+
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	t.Chdir(e.cfg.Dir) // the lock file is named relative to the working directory
+	for _, tt := range []struct {
+		name    string
+		env     []string
+		req     InitRequest
+		wantErr error // errors.Is; nil for success
+		want    string
+	}{
+		{"CI: auto is read-only, and the lock would change", []string{"CI", "true"}, InitRequest{Lockfile: "auto"}, ErrLockChanged, ""},
+		{"remote configuration: update is refused", nil, InitRequest{Lockfile: "update", ConfigAddr: "https://example.test/cfg.argus.hcl"}, errAny, ""},
+		{"remote configuration: auto only checks", nil, InitRequest{Lockfile: "auto", ConfigAddr: "git::https://example.test/r.git//cfg"}, ErrLockChanged, ""},
+		{"first install writes the lock", []string{"CI", "false"}, InitRequest{Lockfile: "auto"}, nil,
+			"cis  " + e.reg.Source("acme", "cis") + " 1.4.0  installed\nWrote argus.lock.hcl: commit it so that every run uses exactly these providers.\n"},
+		{"CI with a satisfied lock", []string{"CI", "true"}, InitRequest{Lockfile: "auto"}, nil,
+			"cis  " + e.reg.Source("acme", "cis") + " 1.4.0  already installed and verified\nargus.lock.hcl is up to date.\n"},
+		{"a bad platform", nil, InitRequest{Lockfile: "update", Platforms: []string{"linux"}}, errAny, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out.Reset()
+			h.Getenv = env(tt.env...)
+			_, err := h.Init(context.Background(), &tt.req)
+			switch {
+			case tt.wantErr == errAny && err == nil, tt.wantErr != errAny && !errors.Is(err, tt.wantErr):
+				t.Fatalf("Init = %v, want %v", err, tt.wantErr)
+			}
+			if out.String() != tt.want {
+				t.Errorf("stdout:\n%s\nwant:\n%s", &out, tt.want)
+			}
+		})
+	}
+}
+
+// errAny stands for any error in a test table.
+var errAny = errors.New("any error")
