@@ -2,8 +2,10 @@
 // pool, one token, one retry budget), the outbox in the state directory, and the runtime ID
 // the control plane knows this machine by. `argus assess` opens a session to send the
 // heartbeat, take the control plane's job specs and deliver results; `argus outbox flush`
-// opens one to deliver what earlier runs left. The other outbox commands live here too
-// (outbox.go: `argus outbox list` and `drop`), beside flush, though they need no session.
+// opens one to deliver what earlier runs left.
+//
+// The outbox commands live here too (flush.go; outbox.go: `argus outbox list` and `drop`,
+// which need no session).
 //
 // It is not responsible for the control plane's HTTP protocol (internal/controlplane), the
 // durable queue (internal/outbox), turning results into evidence (internal/publish), caching
