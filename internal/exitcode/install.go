@@ -9,6 +9,7 @@ import (
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/runner"
 )
 
 // installHint is the advice for an installer error, with the separator that puts it after the
@@ -114,4 +115,14 @@ func LockHints(diags hcl.Diagnostics) hcl.Diagnostics {
 		}
 	}
 	return out
+}
+
+// FailureHint is the advice that ends the error result of a provider that failed
+// (runner.Runner.Hint), or "".
+func FailureHint(err error) string {
+	var start *runner.StartError
+	if errors.As(err, &start) {
+		return ` (check that it is installed and executable: run "argus init")`
+	}
+	return ""
 }

@@ -14,7 +14,6 @@ import (
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
-	"github.com/compliance-framework/argus/internal/runner"
 )
 
 // Code is a process exit code.
@@ -180,16 +179,6 @@ func hint(err error) string {
 		return `run "argus outbox list" to see the IDs of the waiting results`
 	}
 	return configHint(err)
-}
-
-// FailureHint is the advice that ends the error result of a provider that failed
-// (runner.Runner.Hint), or "".
-func FailureHint(err error) string {
-	var start *runner.StartError
-	if errors.As(err, &start) {
-		return ` (check that it is installed and executable: run "argus init")`
-	}
-	return ""
 }
 
 // configHint is the hook where errors of internal/config get their hints. Today config

@@ -223,24 +223,6 @@ func (w *Workspace) State(ctx context.Context) (*state.Store, error) {
 	return store, nil
 }
 
-// Outbox opens the outbox in the state directory, holding the state lock (State) so that it
-// never races an assess delivering the same items.
-func (w *Workspace) Outbox(ctx context.Context) (*outbox.Outbox, error) {
-	if w.ob != nil {
-		return w.ob, nil
-	}
-	store, err := w.State(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
-	if err != nil {
-		return nil, err
-	}
-	w.ob = ob
-	return ob, nil
-}
-
 // Session opens the control-plane session: nil, nil when the configuration has no
 // control_plane block.
 func (w *Workspace) Session(ctx context.Context) (*session.Session, error) {
@@ -297,4 +279,22 @@ func (w *Workspace) Close() {
 		fmt.Fprintf(w.Stderr, "argus: error: save state: %v\n", err)
 	}
 	w.store = nil
+}
+
+// Outbox opens the outbox in the state directory, holding the state lock (State) so that it
+// never races an assess delivering the same items.
+func (w *Workspace) Outbox(ctx context.Context) (*outbox.Outbox, error) {
+	if w.ob != nil {
+		return w.ob, nil
+	}
+	store, err := w.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	w.ob = ob
+	return ob, nil
 }
