@@ -86,11 +86,7 @@ func TestHandlerList(t *testing.T) {
 		t.Errorf("List without provider blocks = %v, %v, %q", st, err, &out)
 	}
 
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	if _, err := e.init(t, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.installCIS(t)
 	out.Reset()
 	if st, err := e.handler(&out).List(context.Background()); err != nil || len(st) != 1 || st[0].Err != nil || !strings.Contains(out.String(), "verified: ") {
 		t.Errorf("List of an installed provider = %+v, %v, %q", st, err, &out)
@@ -148,11 +144,7 @@ func TestHandlerLock(t *testing.T) {
 
 func TestHandlerMirror(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	if _, err := e.init(t, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.installCIS(t)
 	t.Chdir(t.TempDir())
 	var out bytes.Buffer
 	if err := e.handler(&out).Mirror(context.Background(), &MirrorDirRequest{Dir: "mirror"}); err != nil {

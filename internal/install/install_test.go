@@ -72,6 +72,16 @@ func (e *env) init(t *testing.T, mod func(*Request)) (Result, error) {
 	return Init(context.Background(), req)
 }
 
+// installCIS publishes cis 1.4.0, adds a provider block for it and installs it.
+func (e *env) installCIS(t *testing.T) {
+	t.Helper()
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func (e *env) lock(t *testing.T) *lockfile.Lock {
 	t.Helper()
 	l, diags := lockfile.Load(filepath.Join(e.cfg.Dir, lockfile.FileName))
@@ -388,11 +398,7 @@ func TestProviderKeysAreTrusted(t *testing.T) {
 
 func TestLockedHashMismatchRefused(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	if _, err := e.init(t, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.installCIS(t)
 	// The registry republishes 1.4.0 with other content (and a valid signature): the lock wins.
 	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = []byte("#!/bin/sh\necho evil\n") })
 	if err := os.RemoveAll(filepath.Join(e.cache.Dir, "providers")); err != nil {
