@@ -203,8 +203,7 @@ func TestHandlerInit(t *testing.T) {
 			out.Reset()
 			h.Getenv = env(tt.env...)
 			_, err := h.Init(context.Background(), &tt.req)
-			switch {
-			case tt.wantErr == errAny && err == nil, tt.wantErr != errAny && !errors.Is(err, tt.wantErr):
+			if ok := errors.Is(err, tt.wantErr) || errors.Is(tt.wantErr, errAny) && err != nil; !ok {
 				t.Fatalf("Init = %v, want %v", err, tt.wantErr)
 			}
 			if out.String() != tt.want {

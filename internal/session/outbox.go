@@ -82,12 +82,14 @@ func DropOutbox(ctx context.Context, o OutboxOpener, w io.Writer, req DropReques
 	if err != nil {
 		return 0, err
 	}
-	n := len(req.IDs)
 	if req.All {
-		n, err = ob.DropAll()
-	} else if err = ob.Drop(req.IDs...); err != nil {
+		n, err := ob.DropAll()
+		fmt.Fprintf(w, "Dropped %d result(s).\n", n) // also what was dropped before a failure
+		return n, err
+	}
+	if err := ob.Drop(req.IDs...); err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(w, "Dropped %d result(s).\n", n)
-	return n, err
+	fmt.Fprintf(w, "Dropped %d result(s).\n", len(req.IDs))
+	return len(req.IDs), nil
 }
