@@ -25,18 +25,6 @@ type selectFlags struct {
 	ShardTotal int      `placeholder:"N" help:"Number of shards for --shard K or --shard auto under a Kubernetes Indexed Job (the Job's completions)."`
 }
 
-// request is the job selection of assess and plan.
-func (f *selectFlags) request() *assess.Request {
-	return &assess.Request{
-		All:        f.All,
-		Jobs:       f.Job,
-		Labels:     f.Label,
-		Severities: f.Severity,
-		Shard:      f.Shard,
-		ShardTotal: f.ShardTotal,
-	}
-}
-
 // AssessCmd is `argus assess`.
 type AssessCmd struct {
 	selectFlags
@@ -58,12 +46,18 @@ see what would run. Exit codes: ` + exitcode.Summary() + "."
 }
 
 func (c *AssessCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
-	req := c.request()
-	req.DryRun = c.DryRun
-	req.Reports = c.Report
-	req.FailOn = c.FailOn
-	req.Parallel = c.Parallel
-	return exitcode.Result(assessHandler(a, ws, c.MaxResults).Assess(ctx, req))
+	return exitcode.Result(assessHandler(a, ws, c.MaxResults).Assess(ctx, &assess.Request{
+		All:        c.All,
+		Jobs:       c.Job,
+		Labels:     c.Label,
+		Severities: c.Severity,
+		Shard:      c.Shard,
+		ShardTotal: c.ShardTotal,
+		DryRun:     c.DryRun,
+		Reports:    c.Report,
+		FailOn:     c.FailOn,
+		Parallel:   c.Parallel,
+	}))
 }
 
 // assessHandler wires the assess handler; maxResults is --max-results (0 for the default).

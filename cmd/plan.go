@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 
+	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/workspace"
 )
@@ -19,7 +20,13 @@ next. Nothing runs and nothing is written. Takes the same job selection flags as
 }
 
 func (c *PlanCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
-	req := c.request()
-	req.DryRun = true
-	return exitcode.Result(assessHandler(a, ws, 0).Assess(ctx, req))
+	return exitcode.Result(assessHandler(a, ws, 0).Assess(ctx, &assess.Request{
+		All:        c.All,
+		Jobs:       c.Job,
+		Labels:     c.Label,
+		Severities: c.Severity,
+		Shard:      c.Shard,
+		ShardTotal: c.ShardTotal,
+		DryRun:     true,
+	}))
 }
