@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/compliance-framework/argus/internal/builtin"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/controlplane"
 	"github.com/compliance-framework/argus/internal/jobsync"
@@ -153,8 +152,7 @@ func MergeLastGood(logger *slog.Logger, cfg *config.Config, stateDir string) err
 
 func mergeSpecs(logger *slog.Logger, cfg *config.Config, specs []controlplane.JobSpec) {
 	host, _ := os.Hostname()
-	isBuiltin := func(name string) bool { _, ok := builtin.Lookup(name); return ok }
-	for _, w := range jobsync.Merge(cfg, specs, isBuiltin, host) {
+	for _, w := range jobsync.Merge(cfg, specs, host) {
 		logger.Warn(w)
 	}
 }
