@@ -15,6 +15,7 @@ import (
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
+	"github.com/compliance-framework/argus/internal/state"
 )
 
 // Code is a process exit code.
@@ -182,6 +183,7 @@ func hint(err error) string {
 		corrupt    *outbox.CorruptError
 		notFound   *outbox.NotFoundError
 		unverified *install.UnverifiedError
+		owner      *state.OwnerError
 	)
 	switch {
 	case errors.As(err, &held):
@@ -192,6 +194,8 @@ func hint(err error) string {
 		return `run "argus init" to install and verify the providers the configuration names`
 	case errors.As(err, &corrupt):
 		return `inspect the file; once it is saved or known to be worthless, remove it with "argus outbox drop ID"`
+	case errors.As(err, &owner):
+		return `give each configuration its own --state-dir (or argus.state_dir); if the control plane really moved, deliver or drop what "argus outbox list" shows with the old configuration, then remove ` + state.OwnerFile + ` from the state directory`
 	case errors.As(err, &notFound):
 		return `run "argus outbox list" to see the IDs of the waiting results`
 	}
