@@ -55,7 +55,7 @@ func (s *Store) Claim(o Owner) (warning, err error) {
 		return nil, fmt.Errorf("read state owner: %w", err)
 	default:
 		if jerr := json.Unmarshal(data, &rec); jerr != nil {
-			warning = fmt.Errorf("%s is not valid (%v): claiming the state directory anew", path, jerr)
+			warning = fmt.Errorf("%s is not valid (claiming the state directory anew): %w", path, jerr)
 			rec = Owner{}
 		}
 	}
