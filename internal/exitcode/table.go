@@ -137,7 +137,9 @@ func Decide(ctx context.Context, err error) Decision {
 func decideOutcome(o *outcome.Outcome, sig *SignalError) Decision {
 	var d Decision
 	if o.Kind == outcome.Interrupted {
-		d.Lines = append(d.Lines, fmt.Sprintf("stopped: %d due job(s) did not run; they are due again on the next run", o.NotRun))
+		if o.NotRun > 0 { // 0 when the signal came during the final delivery
+			d.Lines = append(d.Lines, fmt.Sprintf("stopped: %d due job(s) did not run; they are due again on the next run", o.NotRun))
+		}
 		if o.Kept {
 			d.Lines = append(d.Lines, "finished results are kept in the outbox; the next run delivers them")
 		}

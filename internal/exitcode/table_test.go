@@ -49,6 +49,8 @@ func TestDecide(t *testing.T) {
 			Decision{Code: Incomplete, Lines: []string{"3 due job(s) did not run; they are due again on the next run", "error: " + writeErr.Error()}}},
 		{"crash", nil, &CrashError{Value: "boom", Stack: []byte("goroutine 1\n")},
 			Decision{Code: Incomplete, Lines: []string{"internal error (a bug in argus; please report it with what follows): panic: boom", "goroutine 1"}}},
+		{"interrupted during the final delivery", interrupted, &outcome.Outcome{Kind: outcome.Interrupted, Kept: true, Pending: 2},
+			Decision{Code: 128 + Code(syscall.SIGTERM), Lines: []string{"finished results are kept in the outbox; the next run delivers them", "interrupted by terminated"}}},
 		{"interrupted without a signal", nil, &outcome.Outcome{Kind: outcome.Interrupted, NotRun: 1},
 			Decision{Code: Interrupted, Lines: []string{"stopped: 1 due job(s) did not run; they are due again on the next run"}}},
 		{"cancelled by a signal", interrupted, fmt.Errorf("wait for state lock: %w", context.Canceled),
