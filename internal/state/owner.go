@@ -52,7 +52,7 @@ func (s *Store) Claim(o Owner) (warning, err error) {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:
-		return nil, fmt.Errorf("read state owner: %w", err)
+		return fmt.Errorf("read the state directory's owner (not checked): %w", err), nil
 	default:
 		if jerr := json.Unmarshal(data, &rec); jerr != nil {
 			warning = fmt.Errorf("%s is not valid (claiming the state directory anew): %w", path, jerr)
@@ -76,8 +76,10 @@ func (s *Store) Claim(o Owner) (warning, err error) {
 	if err != nil {
 		return warning, fmt.Errorf("encode state owner: %w", err)
 	}
+	// Like the lock's holder record, the owner record costs a warning when it cannot be
+	// written (a full disk): `outbox flush` and `outbox drop`, which free space, must still run.
 	if err := atomicfile.WriteFile(path, append(out, '\n'), 0o600); err != nil {
-		return warning, fmt.Errorf("write state owner: %w", err)
+		return errors.Join(warning, fmt.Errorf("record the state directory's owner: %w", err)), nil
 	}
 	return warning, nil
 }

@@ -58,3 +58,21 @@ func TestClaim(t *testing.T) {
 		t.Fatalf("damaged record: %v, %v; want a warning", w, err)
 	}
 }
+
+// On a full disk the owner record is a warning, not a failure (issue 15 item 11): the
+// commands that free space must still run. A directory in its place stands in for ENOSPC.
+func TestClaimUnwritableIsAWarning(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), dir, time.Second, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := os.Mkdir(filepath.Join(dir, OwnerFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	w, err := s.Claim(Owner{ControlPlane: "https://a.example.com", Config: "/w/a.hcl"})
+	if err != nil || w == nil {
+		t.Errorf("Claim = %v, %v; want a warning and no error", w, err)
+	}
+}
