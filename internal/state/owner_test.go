@@ -67,7 +67,7 @@ func TestClaimUnwritableIsAWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { _ = s.Close() })
 	if err := os.Mkdir(filepath.Join(dir, OwnerFile), 0o700); err != nil {
 		t.Fatal(err)
 	}
