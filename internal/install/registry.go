@@ -119,7 +119,7 @@ func (in *installer) warm(p config.Provider, addr Address, locked *lockfile.Prov
 	for _, pl := range platforms {
 		complete = complete && locked.Hash(pl, "zh") != "" && locked.Hash(pl, "h1") != ""
 	}
-	if !complete || cache.VerifyInstalled(dir, h1) != nil {
+	if !complete || in.verifyInstalled(dir, h1) != nil {
 		return Installed{}, false, nil
 	}
 	lp := &lockfile.Provider{Source: addr.String(), Constraints: p.Version, Version: locked.Version, Signer: locked.Signer, Platforms: map[string][]string{}}
