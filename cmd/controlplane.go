@@ -78,8 +78,8 @@ func (s *session) start(ctx context.Context, a *app, cfg *config.Config) {
 		a.logger.Debug("job specs", "source", src, "jobs", len(specs))
 		mergeSpecs(a, cfg, specs)
 	}
-	if items, _ := s.outbox.List(); len(items) > 0 { // corrupt files are reported by deliver
-		a.logger.Info("delivering results left by earlier runs", "items", len(items))
+	if n, _ := s.outbox.Count(); n > 0 { // corrupt files are reported by deliver
+		a.logger.Info("delivering results left by earlier runs", "items", n)
 		s.deliver(ctx, a)
 	}
 }
@@ -102,8 +102,8 @@ func (s *session) deliver(ctx context.Context, a *app) int {
 		a.logger.Error("outbox", "err", err)
 	}
 	if err != nil || rep.Pending() > 0 {
-		if items, lerr := s.outbox.List(); lerr == nil {
-			return len(items)
+		if n, lerr := s.outbox.Count(); lerr == nil {
+			return n
 		}
 	}
 	return rep.Pending()
