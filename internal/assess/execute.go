@@ -143,7 +143,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 		}
 	}
 
-	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path}
+	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path, Jobs: make([]result.Job, 0, len(due))}
 	parallel := max(e.Parallel, 1)
 	g := new(errgroup.Group)
 	g.SetLimit(parallel)
