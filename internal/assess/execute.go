@@ -82,8 +82,8 @@ type Executor struct {
 	Now      func() time.Time // default time.Now
 }
 
-// Outcome is what Execute did.
-type Outcome struct {
+// Executed is what Execute did.
+type Executed struct {
 	Run *result.Run
 	// NotRun counts due jobs that did not run to completion because ctx was cancelled.
 	NotRun int
@@ -107,7 +107,7 @@ func (e *ProviderError) Unwrap() error { return e.Err }
 // (an unresolvable provider before anything ran, or a state file that cannot be written).
 // When ctx is cancelled no further job starts, running providers are stopped, and what had
 // finished is returned.
-func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Outcome, error) {
+func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Executed, error) {
 	now := e.Now
 	if now == nil {
 		now = time.Now
@@ -126,7 +126,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 		}
 		c, err := e.Resolver.Command(ctx, p.Job.Provider)
 		if err != nil {
-			return Outcome{}, &ProviderError{Job: p.Job.Name, Provider: p.Job.Provider, Err: err}
+			return Executed{}, &ProviderError{Job: p.Job.Name, Provider: p.Job.Provider, Err: err}
 		}
 		commands[p.Job.Provider] = c
 	}
@@ -139,7 +139,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	batcher, batched := e.State.(stateBatcher)
 	if batched = batched && len(due) > writeBehindJobs; batched {
 		if err := batcher.SetWriteBehind(writeBehindInterval); err != nil {
-			return Outcome{}, fmt.Errorf("defer state writes: %w", err)
+			return Executed{}, fmt.Errorf("defer state writes: %w", err)
 		}
 	}
 
@@ -223,7 +223,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	}
 	run.Ended = now().UTC()
 	slices.SortFunc(run.Jobs, func(a, b result.Job) int { return cmp.Compare(a.Name, b.Name) })
-	return Outcome{Run: run, NotRun: notRun}, stateErr
+	return Executed{Run: run, NotRun: notRun}, stateErr
 }
 
 func request(runID string, job *config.Job, start time.Time) sdk.Request {
