@@ -28,6 +28,54 @@ func (o *Outbox) Index() (Listing, error) {
 	}
 	items := make([]Item, len(names))
 	errs := make([]error, len(names))
+	o.readAll(names, func(i int, it Item, err error) { items[i], errs[i] = it, err })
+	var l Listing
+	l.Items = items[:0]
+	for i, it := range items {
+		if errs[i] != nil {
+			l.Corrupt = append(l.Corrupt, &CorruptError{ID: names[i], Path: o.path(names[i]), Err: errs[i]})
+			continue
+		}
+		l.Items = append(l.Items, it)
+	}
+	sortItems(l.Items)
+	return l, nil
+}
+
+// ref is what Deliver keeps of a backlog item until its turn: a quarter of an Item's size.
+type ref struct {
+	id        string
+	created   int64 // unix nanoseconds
+	permanent bool
+}
+
+// order is the backlog as Deliver walks it: refs oldest first, and the corrupt files.
+func (o *Outbox) order() ([]ref, []*CorruptError, error) {
+	names, err := o.names()
+	if err != nil {
+		return nil, nil, err
+	}
+	refs := make([]ref, len(names))
+	errs := make([]error, len(names))
+	o.readAll(names, func(i int, it Item, err error) {
+		refs[i], errs[i] = ref{id: names[i], created: it.Created.UnixNano(), permanent: it.Permanent}, err
+	})
+	var corrupt []*CorruptError
+	kept := refs[:0]
+	for i, r := range refs {
+		if errs[i] != nil {
+			corrupt = append(corrupt, &CorruptError{ID: names[i], Path: o.path(names[i]), Err: errs[i]})
+			continue
+		}
+		kept = append(kept, r)
+	}
+	slices.SortFunc(kept, func(a, b ref) int { return cmp.Or(cmp.Compare(a.created, b.created), strings.Compare(a.id, b.id)) })
+	return kept, corrupt, nil
+}
+
+// readAll reads the metadata of the named items, readers at a time, and hands each to keep
+// (called concurrently, for distinct i).
+func (o *Outbox) readAll(names []string, keep func(i int, it Item, err error)) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range min(readers, len(names)) {
@@ -45,7 +93,7 @@ func (o *Outbox) Index() (Listing, error) {
 						seen[*s] = *s
 					}
 				}
-				items[i], errs[i] = it, err
+				keep(i, it, err)
 			}
 		})
 	}
@@ -54,17 +102,6 @@ func (o *Outbox) Index() (Listing, error) {
 	}
 	close(next)
 	wg.Wait()
-	var l Listing
-	l.Items = items[:0]
-	for i, it := range items {
-		if errs[i] != nil {
-			l.Corrupt = append(l.Corrupt, &CorruptError{ID: names[i], Path: o.path(names[i]), Err: errs[i]})
-			continue
-		}
-		l.Items = append(l.Items, it)
-	}
-	sortItems(l.Items)
-	return l, nil
 }
 
 // Count is how many item files the outbox holds (corrupt ones included), without reading any.

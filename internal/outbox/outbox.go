@@ -351,19 +351,19 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (R
 	}
 	// The backlog is listed once the run's own items are handed out, the last of them still on
 	// their way.
-	listing, err := o.Index()
+	refs, corrupt, err := o.order()
 	if err != nil {
 		_ = d.g.Wait()
 		return d.rep, errors.Join(err, errors.Join(d.errs...))
 	}
-	for _, c := range listing.Corrupt {
+	for _, c := range corrupt {
 		if !done[c.ID] {
 			d.add(func(r *Report) { r.Corrupt = append(r.Corrupt, c) }, nil)
 		}
 	}
-	for _, it := range listing.Items {
-		if !done[it.ID] {
-			d.start(ctx, it.ID, &it)
+	for _, r := range refs {
+		if !done[r.id] {
+			d.start(ctx, r.id, &r)
 		}
 	}
 	_ = d.g.Wait()
@@ -399,16 +399,22 @@ func (d *delivery) add(f func(*Report), err error) {
 	}
 }
 
-// start hands the item with the given ID to a sender goroutine. meta, when known (from Index),
+// start hands the item with the given ID to a sender goroutine. known, from the backlog's order,
 // decides without reading the file whether the item is skipped; the goroutine reads the file in
 // full just before sending it, so only the items in flight are in memory.
-func (d *delivery) start(ctx context.Context, id string, meta *Item) {
-	if meta != nil && meta.Permanent && !d.opt.Force {
-		d.add(func(r *Report) { r.Skipped = append(r.Skipped, *meta) }, nil)
-		return
-	}
-	if meta != nil && ctx.Err() != nil {
-		d.add(func(r *Report) { r.Failed = append(r.Failed, *meta) }, nil)
+func (d *delivery) start(ctx context.Context, id string, known *ref) {
+	if known != nil && (known.permanent && !d.opt.Force || ctx.Err() != nil) {
+		// Not sent: reported with what its file says, payload left out.
+		it, err := readMeta(d.o.path(id), id, nil)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			d.add(func(r *Report) { r.Corrupt = append(r.Corrupt, &CorruptError{ID: id, Path: d.o.path(id), Err: err}) }, nil)
+		case it.Permanent && !d.opt.Force:
+			d.add(func(r *Report) { r.Skipped = append(r.Skipped, it) }, nil)
+		default:
+			d.add(func(r *Report) { r.Failed = append(r.Failed, it) }, nil)
+		}
 		return
 	}
 	d.g.Go(func() error {
