@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -511,9 +512,9 @@ func TestLocalProvider(t *testing.T) {
 }
 
 // TestWarmInitRefusesSameSizeSameMtimeReplacement replaces a cached executable with different
-// bytes of the same size and puts its modification time back: nothing but the content tells it
-// apart, and a warm init (which hashes the entries of several providers in parallel) must still
-// refuse it rather than report it verified.
+// bytes of the same size and puts its modification time back: only the content and what the
+// kernel alone sets (ctime) tell it apart, and a warm init (which verifies the entries of several
+// providers in parallel, through their verification records) must still refuse it.
 func TestWarmInitRefusesSameSizeSameMtimeReplacement(t *testing.T) {
 	e := newEnv(t, false)
 	names := []string{"cis", "ssh", "tls"}
@@ -524,6 +525,14 @@ func TestWarmInitRefusesSameSizeSameMtimeReplacement(t *testing.T) {
 	res, err := e.init(t, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// A warm init verifies in full and leaves a verification record for each entry: what the
+	// replacement below must not get past.
+	if res, err = e.init(t, nil); err != nil || !res.Providers[1].Reused {
+		t.Fatalf("warm init = %+v, %v", res, err)
+	}
+	if _, err := os.Stat(res.Providers[1].Dir + ".verified"); runtime.GOOS == "linux" && err != nil {
+		t.Fatalf("no verification record after a warm init: %v", err)
 	}
 	victim := res.Providers[1].Entrypoint
 	fi, err := os.Stat(victim)

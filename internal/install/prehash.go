@@ -5,33 +5,32 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/compliance-framework/argus/internal/cache"
 	"golang.org/x/sync/errgroup"
 )
 
-// hashed is the h1 hash of one cache entry, computed once by prehash.
+// hashed is the outcome of verifying one cache entry against the h1 hash the lock pins,
+// computed once by prehash.
 type hashed struct {
-	h1  string
-	err error
+	want string
+	err  error
 }
 
-// prehash hashes, in parallel across the machine's cores, every registry entry the old lock
-// pins, so that the warm path (one entry per provider, each hashed in full) costs the slowest
-// core's share of the bytes rather than all of them on one core. Nothing is trusted from an
-// earlier run: every installed byte is still read and hashed by this one. Local providers are
-// left out (their source tree is what is hashed, by InstallLocal).
+// prehash verifies, in parallel across the machine's cores, every registry entry the old lock
+// pins (cache.Verify: a valid verification record, else a full re-hash), so that the warm path
+// costs the slowest core's share of the bytes rather than all of them on one core. Local
+// providers are left out (their source tree is what is hashed, by InstallLocal).
 func (in *installer) prehash(ctx context.Context) {
 	if in.req.Upgrade {
 		return
 	}
-	dirs := map[string]bool{}
+	dirs := map[string]string{} // entry dir → the h1 hash the lock pins for it
 	for _, p := range in.req.Config.Providers {
 		if p.IsLocal() {
 			continue
 		}
-		dir, _, err := entry(in.req.Cache, p, in.old, in.req.Platform)
+		dir, h1, err := entry(in.req.Cache, p, in.old, in.req.Platform)
 		if err == nil {
-			dirs[dir] = true
+			dirs[dir] = h1
 		}
 	}
 	if len(dirs) < 2 {
@@ -41,14 +40,14 @@ func (in *installer) prehash(ctx context.Context) {
 	var mu sync.Mutex
 	g, ctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for dir := range dirs {
+	for dir, want := range dirs {
 		g.Go(func() error {
 			if ctx.Err() != nil {
-				return nil // warm hashes it itself if it still gets that far
+				return nil // warm verifies it itself if it still gets that far
 			}
-			h, err := cache.Hash(dir)
+			err := in.req.Cache.Verify(dir, want)
 			mu.Lock()
-			in.hashes[dir] = hashed{h1: h, err: err}
+			in.hashes[dir] = hashed{want: want, err: err}
 			mu.Unlock()
 			return nil
 		})
@@ -56,21 +55,10 @@ func (in *installer) prehash(ctx context.Context) {
 	_ = g.Wait() // every goroutine returns nil: an entry that fails to hash is not warm
 }
 
-// verifyInstalled is cache.VerifyInstalled using the hash prehash computed for dir in this
-// run, when there is one.
+// verifyInstalled is Cache.Verify, answered from prehash when it verified dir against want.
 func (in *installer) verifyInstalled(dir, want string) error {
-	h, ok := in.hashes[dir]
-	if !ok {
-		return cache.VerifyInstalled(dir, want)
-	}
-	if want == "" {
-		return cache.VerifyInstalled(dir, want)
-	}
-	if h.err != nil {
+	if h, ok := in.hashes[dir]; ok && want != "" && h.want == want {
 		return h.err
 	}
-	if h.h1 != want {
-		return &cache.MismatchError{Dir: dir, Want: want, Got: h.h1}
-	}
-	return nil
+	return in.req.Cache.Verify(dir, want)
 }
