@@ -146,7 +146,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 		}
 	}
 
-	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path}
+	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path, Jobs: make([]result.Job, 0, len(due))}
 	rules := cfg.WaiverRules()
 	parallel := max(e.Parallel, 1)
 	g := new(errgroup.Group)

@@ -107,6 +107,7 @@ func Init(ctx context.Context, req Request) (Result, error) {
 	}
 	defer func() { _ = os.RemoveAll(scratch) }() // best effort: scratch is under the cache's tmp, cleared by the next run
 	in.tmp = scratch
+	in.prehash(ctx)
 
 	var res Result
 	var errs []error
@@ -165,6 +166,7 @@ type installer struct {
 	old, new *lockfile.Lock
 	tmp      string // scratch directory inside the cache for metadata and archives
 	seq      int
+	hashes   map[string]hashed // entry dir → its hash, computed in parallel by prehash
 }
 
 // scratch makes a directory inside the cache for downloads, so that nothing is written
