@@ -37,6 +37,7 @@ type loader struct {
 	declared                      map[string]hcl.Range // kind + " " + name -> where declared
 	reportPaths                   map[string]hcl.Range // report path -> where declared
 	providerRefs                  []providerRef
+	ccfJobs                       []ccfJobAttrs
 
 	hostnameDone bool
 	hostname     string
@@ -144,6 +145,7 @@ func (l *loader) content(b *hcl.Block, schema *hcl.BodySchema) *hcl.BodyContent 
 
 // finish runs the checks that need every file: references from jobs to providers.
 func (l *loader) finish() {
+	defer l.finishCCF()
 	var declared []string
 	for _, p := range l.cfg.Providers {
 		declared = append(declared, p.Name)
