@@ -5,11 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"time"
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/builtin"
+	"github.com/compliance-framework/argus/internal/cache"
+	"github.com/compliance-framework/argus/internal/ccfjob"
+	"github.com/compliance-framework/argus/internal/ccfplugin/host"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/jobsync"
@@ -132,6 +136,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		Runner:   &runner.Runner{Logger: a.logger},
 		State:    store,
 		Resolver: res,
+		Plugins:  res.plugins(a, cfg),
 		JobDone:  func(j result.Job) { _ = term.Job(j) },
 		Parallel: parallelism(c.Parallel, cfg),
 		Logger:   a.logger,
@@ -255,6 +260,24 @@ func openState(ctx context.Context, a *app, cfg *config.Config, f selectFlags, w
 type resolver struct {
 	self      string
 	installed *install.Verifier // nil when the configuration has no provider blocks
+	cache     *cache.Cache      // nil when the configuration has no provider blocks
+}
+
+// plugins runs the jobs of CCF plugin providers (nil when there are none): the second kind of
+// provider, verified against the same lock and cache.
+func (r resolver) plugins(a *app, cfg *config.Config) assess.Plugins {
+	if r.installed == nil || !ccfjob.HasPlugins(cfg) {
+		return nil
+	}
+	hostname := host.Hostname()
+	return &ccfjob.Runner{
+		Verifier: r.installed,
+		Host:     &host.Host{Logger: a.logger},
+		WorkDir:  filepath.Join(r.cache.Dir, "run"),
+		Environ:  os.Environ(),
+		Hostname: hostname,
+		Agent:    ccfjob.AgentLabel(cfg, a.env, hostname),
+	}
 }
 
 func (c *AssessCmd) resolver(a *app, cfg *config.Config) (resolver, error) {
@@ -273,6 +296,7 @@ func (c *AssessCmd) resolver(a *app, cfg *config.Config) (resolver, error) {
 			return resolver{}, err
 		}
 		r.installed = &install.Verifier{Cache: ca, Config: cfg, Lock: lock}
+		r.cache = ca
 	}
 	return r, nil
 }

@@ -42,6 +42,20 @@ type Job struct {
 	Results []sdk.Result `json:"results"`
 	// Stderr is the bounded tail of the provider's stderr, kept when the job errored.
 	Stderr string `json:"stderr,omitempty"`
+
+	// OwnStreams is set for a Compliance Framework plugin's job: its pass and fail results are
+	// delivered as the plugin's own documents (Deliveries, in the plugin's streams) rather than
+	// as argus evidence; its error results (failures, refused evidence) still go as argus
+	// evidence in the job's stream.
+	OwnStreams bool       `json:"-"`
+	Deliveries []Delivery `json:"-"`
+}
+
+// Delivery is one document for the control plane, already encoded: an outbox item's kind and
+// payload.
+type Delivery struct {
+	Kind    string
+	Payload []byte
 }
 
 // Status is the worst status among the job's results (error > fail > pass > skip).
