@@ -318,4 +318,3 @@ func HasPlugins(cfg *config.Config) bool {
 	}
 	return false
 }
-

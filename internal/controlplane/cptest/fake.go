@@ -99,8 +99,8 @@ type Recording struct {
 	JobsFetch  []JobsFetch `json:"jobs_fetches"`
 	// Templates are the accepted risk and subject template batches, in arrival order.
 	Templates []TemplateBatch `json:"templates"`
-	Rejected   []Rejection `json:"rejected"`
-	Injected   []Injection `json:"injected"`
+	Rejected  []Rejection     `json:"rejected"`
+	Injected  []Injection     `json:"injected"`
 }
 
 // Heartbeat is one accepted heartbeat.
