@@ -99,8 +99,8 @@ type Executor struct {
 	Now      func() time.Time // default time.Now
 }
 
-// Outcome is what Execute did.
-type Outcome struct {
+// Executed is what Execute did.
+type Executed struct {
 	Run *result.Run
 	// NotRun counts due jobs that did not run to completion because ctx was cancelled.
 	NotRun int
@@ -124,7 +124,7 @@ func (e *ProviderError) Unwrap() error { return e.Err }
 // (an unresolvable provider before anything ran, or a state file that cannot be written).
 // When ctx is cancelled no further job starts, running providers are stopped, and what had
 // finished is returned.
-func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Outcome, error) {
+func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Executed, error) {
 	now := e.Now
 	if now == nil {
 		now = time.Now
@@ -138,7 +138,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	// whole invocation rather than leaving half the jobs run.
 	runs, err := e.resolve(ctx, cfg, due)
 	if err != nil {
-		return Outcome{}, err
+		return Executed{}, err
 	}
 
 	var (
@@ -149,7 +149,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	batcher, batched := e.State.(stateBatcher)
 	if batched = batched && len(due) > writeBehindJobs; batched {
 		if err := batcher.SetWriteBehind(writeBehindInterval); err != nil {
-			return Outcome{}, fmt.Errorf("defer state writes: %w", err)
+			return Executed{}, fmt.Errorf("defer state writes: %w", err)
 		}
 	}
 
@@ -231,7 +231,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	}
 	run.Ended = now().UTC()
 	slices.SortFunc(run.Jobs, func(a, b result.Job) int { return cmp.Compare(a.Name, b.Name) })
-	return Outcome{Run: run, NotRun: notRun}, stateErr
+	return Executed{Run: run, NotRun: notRun}, stateErr
 }
 
 // runJob runs one due job of whichever kind its provider is. Deliveries is nil for argus

@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
 // FileSuffix ends the name of every configuration file argus reads from a directory.
@@ -71,7 +70,6 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 	}
 	cfg.Dir = absDir
 
-	parser := hclparse.NewParser()
 	l := newLoader(o, cfg)
 	for _, name := range names {
 		src, err := os.ReadFile(name) //nolint:gosec // G304: the configuration files the operator pointed argus at
@@ -83,7 +81,7 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 			})
 			continue
 		}
-		f, parseDiags := parseHCL(parser, src, name) // refuses a file nested too deeply to parse (depth.go)
+		f, parseDiags := parseHCL(src, name) // size and nesting checked first (depth.go), then parsed (parse.go)
 		diags = append(diags, parseDiags...)
 		if f == nil {
 			continue

@@ -82,6 +82,16 @@ func (l *loader) decodeFile(f *hcl.File) {
 	}
 	content, diags := f.Body.Content(fileSchema)
 	l.diags = append(l.diags, explainUnsupported(diags, fileSchema)...)
+	// A large configuration is mostly jobs: room for them all at once, rather than copying the
+	// slices each time they grow.
+	jobs := 0
+	for _, b := range content.Blocks {
+		if b.Type == "job" {
+			jobs++
+		}
+	}
+	l.cfg.Jobs = slices.Grow(l.cfg.Jobs, jobs)
+	l.providerRefs = slices.Grow(l.providerRefs, jobs)
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "argus":

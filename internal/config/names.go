@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/compliance-framework/argus/internal/getter"
+	"github.com/compliance-framework/argus/internal/loopback"
 )
 
 var (
@@ -58,7 +58,7 @@ func checkHTTPURL(s string, httpsOnly bool) error {
 	if u.User != nil {
 		return fmt.Errorf("%q holds credentials; credentials do not belong in a URL in the configuration", u.Redacted())
 	}
-	if httpsOnly && u.Scheme == "http" && !getter.IsLoopback(u.Hostname()) {
+	if httpsOnly && u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return fmt.Errorf("%q uses plain http, which is accepted only for localhost", s)
 	}
 	return nil

@@ -26,9 +26,14 @@ type Terminal struct {
 	Secrets []string
 }
 
-func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
+func (t *Terminal) paint(attrs ...color.Attribute) *color.Color { return Paint(t.Color, attrs...) }
+
+// Paint returns a colour that is on or off for this caller only: fatih/color's global switch
+// (which decides from whether stdout is a terminal) is left alone, so that nothing depends on
+// process-wide state. Every coloured output of argus goes through it.
+func Paint(on bool, attrs ...color.Attribute) *color.Color {
 	c := color.New(attrs...)
-	if t.Color {
+	if on {
 		c.EnableColor()
 	} else {
 		c.DisableColor()

@@ -19,8 +19,11 @@
 // because the path string is part of every stream UUID.
 //
 // The plugin's stderr (hclog JSON lines) is re-logged through the [Host.Logger] at each line's
-// level, up to a bound of lines and bytes per job; its last bytes are kept for the result.
-// go-plugin's own messages are logged at debug level.
+// level, up to a bound of lines and bytes per job, each line cut at 4 KiB; its last bytes are
+// kept for the result. argus parses those lines itself: go-plugin's parser type-asserts the
+// fields of any JSON line, so a plugin printing {"@message": 5} would panic the host.
+// go-plugin's own messages are logged at debug level. The callback servers are argus's own
+// (broker Accept, not AcceptAndServe), stopped and waited for before the plugin is shut down.
 //
 // Every failure is a [*Error] in [Result.Err] naming the stage and saying what happened, with
 // the stderr tail: no handshake, wrong cookie or version, garbage on stdout, a crash, a gRPC

@@ -41,6 +41,7 @@ const (
 	DefaultStderrTail  = 8 << 10
 	DefaultLogLines    = 1000
 	DefaultLogBytes    = 256 << 10
+	DefaultMaxEvidence = 10000
 	defaultValueLength = 2 << 10
 	// remarksTail is about how much of the stderr tail goes into an error's message.
 	remarksTail = 2 << 10
@@ -56,7 +57,10 @@ type Host struct {
 	LogLines   int    // plugin log lines re-logged per job; 0 means DefaultLogLines
 	LogBytes   int    // plugin log bytes re-logged per job; 0 means DefaultLogBytes
 	TempDir    string // parent of each plugin's own TMPDIR; "" means os.TempDir()
-	Now        func() time.Time
+	// MaxEvidence bounds the evidence one job may send (memory, and the outbox behind it);
+	// 0 means DefaultMaxEvidence.
+	MaxEvidence int
+	Now         func() time.Time
 }
 
 // Request is one job for one plugin.
@@ -176,6 +180,14 @@ func (e *UnsupportedCallbackError) Error() string {
 	return fmt.Sprintf("the plugin called %s, which argus does not serve: it speaks a protocol generation argus cannot run (plugins built against CCF agent v0.2 or later call /proto.ApiHelper/CreateEvidence)", e.Method)
 }
 
+// TooMuchEvidenceError is a plugin sending more evidence than [Host.MaxEvidence]. What it
+// sent in earlier calls, within the limit, is kept; the call that crosses it is refused whole.
+type TooMuchEvidenceError struct{ Max int }
+
+func (e *TooMuchEvidenceError) Error() string {
+	return fmt.Sprintf("the plugin sent more than %d evidence in one run; argus refused the rest (raise the host's limit if this is intended)", e.Max)
+}
+
 // NoCallbackError is an Eval that succeeded without the plugin ever calling back.
 type NoCallbackError struct{}
 
@@ -257,7 +269,9 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		maxLines: cmpOr(h.LogLines, DefaultLogLines), maxBytes: cmpOr(h.LogBytes, DefaultLogBytes),
 		logger: logger, ctx: jobCtx, maxValueLength: defaultValueLength,
 	}
+	rawStderr := &stderrLog{tail: stderr, budget: budget}
 	defer func() {
+		rawStderr.flush()
 		if n := budget.droppedLines(); n > 0 {
 			logger.Warn("plugin log lines dropped over the limit", "lines", n)
 		}
@@ -276,12 +290,18 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		SkipHostEnv:      true,
 		StartTimeout:     startTimeout,
 		Logger:           newHCLogAdapter(budget, filepath.Base(path)),
-		Stderr:           stderr,
-		SyncStdout:       stderr,
-		SyncStderr:       stderr,
+		// The plugin's own stderr (where hclog writes: the plugins create their logger before
+		// go-plugin swaps os.Stderr) is parsed and re-logged; what it writes to os.Stdout and
+		// os.Stderr after the handshake arrives through the stdio stream and is kept in the tail.
+		Stderr:     rawStderr,
+		SyncStdout: stderr,
+		SyncStderr: stderr,
 	})
 	// Collected after stop (defers run last first), so that nothing arrives afterwards.
-	cb := &callbacks{base: evidence.Base{Plugin: req.Job, Agent: req.Agent, Labels: req.Labels}, protocol: protocol, now: now}
+	cb := &callbacks{
+		base: evidence.Base{Plugin: req.Job, Agent: req.Agent, Labels: req.Labels}, protocol: protocol, now: now,
+		maxEvidence: cmpOr(h.MaxEvidence, DefaultMaxEvidence),
+	}
 	defer func() {
 		cb.mu.Lock()
 		defer cb.mu.Unlock()
@@ -299,7 +319,8 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 		fail(StageStart, h.classify(jobCtx, startHint(err, stderr.String()), "start the plugin"))
 		return res
 	}
-	logger.Debug("plugin started", "path", path, "pid", pidOf(cmd), "protocol", protocol)
+	logger.Debug("plugin connected", "path", path, "pid", pidOf(cmd), "protocol", protocol)
+	defer rpc.stopServers() // before stop: defers run last first
 
 	if _, err := rpc.runner.Configure(jobCtx, configure); err != nil {
 		fail(StageConfigure, h.classify(jobCtx, err, "Configure"))
@@ -307,8 +328,12 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 	}
 	behavior := policyBehavior(req.PolicyBehavior)
 	if protocol == 2 {
-		id := rpc.serve(cb)
-		_, err := rpc.runner.Init(jobCtx, &ccfpb.InitRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
+		id, err := rpc.serve(cb)
+		if err != nil {
+			fail(StageInit, err)
+			return res
+		}
+		_, err = rpc.runner.Init(jobCtx, &ccfpb.InitRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
 		if cbErr := cb.unsupported(); cbErr != nil {
 			fail(StageCallback, cbErr)
 			return res
@@ -322,7 +347,11 @@ func (h *Host) Run(ctx context.Context, req Request) (res Result) {
 			return res
 		}
 	}
-	id := rpc.serve(cb)
+	id, err := rpc.serve(cb)
+	if err != nil {
+		fail(StageEval, err)
+		return res
+	}
 	resp, err := rpc.runner.Eval(jobCtx, &ccfpb.EvalRequest{PolicyPaths: req.PolicyPaths, ApiServer: id, PolicyBehavior: behavior})
 	// A plugin that called an unsupported method usually fails Eval because of it: say why.
 	if cbErr := cb.unsupported(); cbErr != nil {
@@ -533,35 +562,55 @@ func (*runnerPlugin) GRPCClient(_ context.Context, broker *plugin.GRPCBroker, co
 	return &runnerRPC{broker: broker, runner: ccfpb.NewRunnerClient(conn)}, nil
 }
 
-// runnerRPC is the typed client of one plugin connection and its broker.
+// runnerRPC is the typed client of one plugin connection and its broker, and the callback
+// servers it serves on broker connections.
 type runnerRPC struct {
 	broker *plugin.GRPCBroker
 	runner ccfpb.RunnerClient
+
+	servers []*grpc.Server
+	serving sync.WaitGroup
 }
 
-// serve allocates the next broker id and serves the callbacks on it until the broker closes
-// (at Kill): AcceptAndServe sends the ConnInfo down the broker stream, which the plugin waits
-// for when it dials the id it gets in apiServer.
-func (r *runnerRPC) serve(cb *callbacks) uint32 {
+// serve allocates the next broker id, listens on a fresh socket and sends its ConnInfo down
+// the broker stream (Accept does both, before the call that carries the id, so the plugin's
+// Dial finds it), then serves the callbacks there until stopServers. It does not use
+// go-plugin's AcceptAndServe, which owns the server's lifetime and reports its errors on the
+// process-wide standard logger.
+func (r *runnerRPC) serve(cb *callbacks) (uint32, error) {
 	id := r.broker.NextId()
-	go r.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
-		opts = append(opts, grpc.UnknownServiceHandler(cb.unknown))
-		s := grpc.NewServer(opts...)
-		ccfpb.RegisterApiHelperServer(s, cb)
-		return s
-	})
-	return id
+	ln, err := r.broker.Accept(id)
+	if err != nil {
+		return 0, fmt.Errorf("open the callback connection (broker id %d): %w", id, err)
+	}
+	s := grpc.NewServer(grpc.UnknownServiceHandler(cb.unknown))
+	ccfpb.RegisterApiHelperServer(s, cb)
+	r.servers = append(r.servers, s)
+	r.serving.Go(func() { _ = s.Serve(ln) }) // returns at Stop, which also closes ln
+	return id, nil
+}
+
+// stopServers stops every callback server and waits for them: by then the plugin has returned
+// from the call that used them, or has been killed.
+func (r *runnerRPC) stopServers() {
+	for _, s := range r.servers {
+		s.Stop()
+	}
+	r.serving.Wait()
 }
 
 // callbacks is the host's proto.ApiHelper for one job.
 type callbacks struct {
 	ccfpb.UnimplementedApiHelperServer
-	base     evidence.Base
-	protocol int
-	now      func() time.Time
+	base        evidence.Base
+	protocol    int
+	now         func() time.Time
+	maxEvidence int
 
 	mu       sync.Mutex
 	calls    int
+	received int // evidence received, refused included
+	flood    *TooMuchEvidenceError
 	evidence []evidence.Evidence
 	problems []*evidence.Problem
 	risk     []evidence.RiskTemplateBatch
@@ -576,6 +625,12 @@ func (c *callbacks) CreateEvidence(_ context.Context, req *ccfpb.CreateEvidenceR
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
+	if c.received += len(req.GetEvidence()); c.received > c.maxEvidence {
+		if c.flood == nil {
+			c.flood = &TooMuchEvidenceError{Max: c.maxEvidence}
+		}
+		return nil, status.Error(codes.ResourceExhausted, c.flood.Error())
+	}
 	c.evidence = append(c.evidence, ok...)
 	c.problems = append(c.problems, problems...)
 	// Refused evidence is reported in argus's results; answering with an error would make most
@@ -629,6 +684,9 @@ func (c *callbacks) refuse(method string) error {
 func (c *callbacks) unsupported() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.flood != nil {
+		return c.flood
+	}
 	if c.refused == "" {
 		return nil
 	}

@@ -509,3 +509,42 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("missing executable: %v", res.Err)
 	}
 }
+
+// A plugin's stderr is untrusted: lines that look like hclog JSON but have the wrong types, and
+// a line longer than any buffer, are logged without harm (go-plugin's own parser would panic on
+// the first); real hclog lines keep their level.
+func TestHostileStderr(t *testing.T) {
+	r := runPlugin(t, opts{mode: "hostile-log"})
+	if r.res.Err != nil {
+		t.Fatalf("Err: %v", r.res.Err)
+	}
+	_, byLevel, _ := r.rec.pluginLines()
+	if byLevel[slog.LevelError] == 0 || byLevel[slog.LevelWarn] < 2 {
+		t.Errorf("levels not kept: %v", byLevel)
+	}
+	r.rec.mu.Lock()
+	defer r.rec.mu.Unlock()
+	var sawReal bool
+	for _, rec := range r.rec.records {
+		if rec.Message == "a real error line" && rec.Level == slog.LevelError {
+			sawReal = true
+		}
+		if len(rec.Message) > maxLogLine+64 {
+			t.Errorf("a log message of %d bytes: long lines must be cut", len(rec.Message))
+		}
+	}
+	if !sawReal {
+		t.Errorf("the hclog error line was not re-logged as an error")
+	}
+}
+
+// A plugin cannot make argus hold unbounded evidence: past the limit the call is refused and
+// the job fails saying so.
+func TestTooMuchEvidence(t *testing.T) {
+	r := runPlugin(t, opts{mode: "good", host: &Host{MaxEvidence: 2}})
+	failure(t, r.res, StageCallback, "more than 2 evidence")
+	var te *TooMuchEvidenceError
+	if !errors.As(r.res.Err, &te) {
+		t.Errorf("not a TooMuchEvidenceError: %v", r.res.Err)
+	}
+}

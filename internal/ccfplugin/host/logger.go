@@ -47,16 +47,25 @@ func (b *logBudget) allow(n int) bool {
 	return true
 }
 
+// log re-logs one plugin line, within the budget.
+func (b *logBudget) log(level slog.Level, msg string, attrs []slog.Attr) {
+	if !b.logger.Enabled(b.ctx, level) || !b.allow(len(msg)) {
+		return
+	}
+	b.logger.LogAttrs(b.ctx, level, msg, append([]slog.Attr{slog.String("source", "plugin")}, attrs...)...)
+}
+
 func (b *logBudget) droppedLines() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.dropped
 }
 
-// hclogAdapter is the hclog.Logger go-plugin wants, writing to slog. The named sub-logger
-// go-plugin creates for the plugin's stderr (named after the executable) logs at the plugin's
-// levels; go-plugin's own messages stay at debug, because they describe the host's mechanics
-// (and "plugin process exited … signal: killed" is how every job ends).
+// hclogAdapter is the hclog.Logger go-plugin wants, writing go-plugin's own messages to slog
+// at debug level: they describe the host's mechanics (and "plugin process exited … signal:
+// killed" is how every job ends). The named sub-logger go-plugin creates for the plugin's
+// stderr (named after the executable) reports level Off, which makes go-plugin skip its own
+// parsing of those lines; [stderrLog] parses them instead.
 type hclogAdapter struct {
 	budget   *logBudget
 	name     string
@@ -97,27 +106,18 @@ func slogLevel(l hclog.Level) slog.Level {
 	}
 }
 
-func (a *hclogAdapter) Log(level hclog.Level, msg string, args ...any) {
-	lvl := slog.LevelDebug
-	if a.plugin {
-		lvl = slogLevel(level)
-	}
-	if !a.budget.logger.Enabled(a.budget.ctx, lvl) {
+func (a *hclogAdapter) Log(_ hclog.Level, msg string, args ...any) {
+	if a.plugin || !a.budget.logger.Enabled(a.budget.ctx, slog.LevelDebug) {
+		// The plugin's lines reach argus through stderrLog, never through here.
 		return
 	}
-	if a.plugin && !a.budget.allow(len(msg)) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 2+len(a.implied)/2+len(args)/2)
-	if a.plugin {
-		attrs = append(attrs, slog.String("source", "plugin"))
-	}
+	attrs := make([]slog.Attr, 0, len(a.implied)/2+len(args)/2)
 	attrs = a.appendPairs(attrs, a.implied)
 	attrs = a.appendPairs(attrs, args)
 	if len(msg) > a.budget.maxValueLength {
 		msg = msg[:a.budget.maxValueLength] + "…"
 	}
-	a.budget.logger.LogAttrs(a.budget.ctx, lvl, msg, attrs...)
+	a.budget.logger.LogAttrs(a.budget.ctx, slog.LevelDebug, msg, attrs...)
 }
 
 // appendPairs turns hclog's key/value list into attributes, bounding long string values.
@@ -149,7 +149,12 @@ func (a *hclogAdapter) IsError() bool                 { return a.minLevel <= hcl
 func (a *hclogAdapter) ImpliedArgs() []any            { return a.implied }
 func (a *hclogAdapter) Name() string                  { return a.name }
 func (a *hclogAdapter) SetLevel(hclog.Level)          {}
-func (a *hclogAdapter) GetLevel() hclog.Level         { return a.minLevel }
+func (a *hclogAdapter) GetLevel() hclog.Level {
+	if a.plugin {
+		return hclog.Off // go-plugin then leaves the plugin's stderr lines to stderrLog
+	}
+	return a.minLevel
+}
 
 func (a *hclogAdapter) With(args ...any) hclog.Logger {
 	c := *a

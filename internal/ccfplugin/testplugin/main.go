@@ -11,7 +11,8 @@
 // calling back), bad-uuid, future, flood (floods stderr with log lines), garbage (prints to
 // stdout before the handshake), wrong-cookie, wrong-version, old-callback (calls
 // CreateObservations like a plugin of agent v0.1), eval-error, eval-failure, templates (v2:
-// Init upserts risk and subject templates).
+// Init upserts risk and subject templates), hostile-log (stderr lines that break a naive
+// hclog parser, and one very long line).
 //
 // argus never passes ARGUS_* variables to a plugin, so a test that runs the plugin through
 // argus chooses with what a job can pass: a variable whose name starts with TESTPLUGIN_MODE
@@ -65,6 +66,13 @@ func main() {
 		handshake.ProtocolVersion = 2
 	case "hang-start":
 		time.Sleep(time.Hour)
+	case "hostile-log":
+		// JSON lines that look like hclog but are not: go-plugin's own stderr parser asserts
+		// "@message" is a string and would panic the host.
+		fmt.Fprintln(os.Stderr, `{"@message": 5, "@level": ["info"], "@timestamp": 7}`)
+		fmt.Fprintln(os.Stderr, `{"@level":"error","@message":"a real error line","@timestamp":"2026-12-02T05:00:00.000000Z","k":"v"}`)
+		fmt.Fprintln(os.Stderr, `[WARN] a prefixed warning`)
+		fmt.Fprintln(os.Stderr, strings.Repeat("L", 200<<10)) // one line longer than any buffer
 	}
 	logger.Info("testplugin starting", "mode", mode, "pid", os.Getpid())
 	r := &runner{mode: mode, logger: logger, v2: os.Getenv("ARGUS_TESTPLUGIN_PROTOCOL") == "2", record: os.Getenv("ARGUS_TESTPLUGIN_RECORD")}
