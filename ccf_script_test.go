@@ -1,10 +1,6 @@
 package main
 
 import (
-	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -30,17 +26,7 @@ type ociRegistries struct {
 
 // testPlugin is the test plugin's executable, built with the go command running the tests.
 func (s *ociRegistries) testPlugin(ts *testscript.TestScript) []byte {
-	s.buildOnce.Do(func() {
-		out := filepath.Join(s.t.TempDir(), "plugin")
-		cmd := exec.CommandContext(context.Background(), "go", "build", "-o", out, "./internal/ccfplugin/testplugin")
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			s.buildErr = err
-			s.t.Logf("build the test plugin: %s", b)
-			return
-		}
-		s.plugin, s.buildErr = os.ReadFile(out) //nolint:gosec // G304: the file just built
-	})
+	s.buildOnce.Do(func() { s.plugin, s.buildErr = buildTestPlugin(s.t) })
 	ts.Check(s.buildErr)
 	return s.plugin
 }
