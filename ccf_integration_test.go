@@ -18,6 +18,7 @@ import (
 	"github.com/google/uuid"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/compliance-framework/argus/internal/controlplane/cptest"
 	"github.com/compliance-framework/argus/internal/ocitest"
 )
 
@@ -125,4 +126,11 @@ job "it" {
 	if !slices.Equal(got, want) {
 		t.Errorf("plugin evidence streams %v, want the plugin's own %v", got, want)
 	}
+}
+
+// TestCCFPluginStreams is checkCCFPluginDelivery against the fake control plane, so that the
+// plugin's stream UUIDs (the agent's policy path and HOSTNAME reaching the plugin unchanged)
+// are checked on every run, not only where the real API is available.
+func TestCCFPluginStreams(t *testing.T) {
+	checkCCFPluginDelivery(t, cptest.Start(t, cptest.Options{}).URL)
 }
