@@ -16,11 +16,10 @@ import (
 // fakePlugins is the second kind of provider: it records what was prepared and run, and how
 // many plugin jobs ran at once.
 type fakePlugins struct {
-	mu            sync.Mutex
-	prepared      []string
-	running, peak int
-	prepareErr    map[string]error
-	runner        *fakeRunner // shared with the argus-protocol runner, to count parallelism across both kinds
+	mu         sync.Mutex
+	prepared   []string
+	prepareErr map[string]error
+	runner     *fakeRunner // shared with the argus-protocol runner, to count parallelism across both kinds
 }
 
 func (f *fakePlugins) Prepare(_ context.Context, job *config.Job) (PluginJob, error) {

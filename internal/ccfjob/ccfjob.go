@@ -111,9 +111,7 @@ func (r *Runner) policy(source string) (policy, error) {
 // verifyOriginal checks that an absolute local policy source still hashes as the cache copy
 // the lock pins.
 func verifyOriginal(source string, e install.PolicyEntry) error {
-	dir := source
 	if e.File != "" {
-		dir = filepath.Dir(source)
 		want, err := cache.Hash(e.Dir)
 		if err != nil {
 			return err
@@ -136,7 +134,7 @@ func verifyOriginal(source string, e install.PolicyEntry) error {
 	if err != nil {
 		return err
 	}
-	if got, err := cache.Hash(dir); err != nil || got != want {
+	if got, err := cache.Hash(source); err != nil || got != want {
 		return &install.NotInstalledError{Err: fmt.Errorf("policy bundle %s changed since it was locked (%s, locked %s)", source, got, want)}
 	}
 	return nil

@@ -25,7 +25,7 @@ func TestPolicyPaths(t *testing.T) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil { //nolint:gosec // G306: test fixtures
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -33,10 +33,10 @@ func TestPolicyPaths(t *testing.T) {
 	if err := os.Chmod(filepath.Join(dir, "plugin"), 0o755); err != nil { //nolint:gosec // G302: the plugin must be executable
 		t.Fatal(err)
 	}
-	write(filepath.Join(dir, "policies/ssh/policies/a.rego"), "package compliance_framework.a\n")
-	write(filepath.Join(root, "outside/flat/b.rego"), "package compliance_framework.b\n")
+	write(filepath.Join(dir, "policies", "ssh", "policies", "a.rego"), "package compliance_framework.a\n")
+	write(filepath.Join(root, "outside", "flat", "b.rego"), "package compliance_framework.b\n")
 	write(filepath.Join(dir, "bundle.tar.gz"), "bundle bytes")
-	write(filepath.Join(abs, "policies/c.rego"), "package compliance_framework.c\n")
+	write(filepath.Join(abs, "policies", "c.rego"), "package compliance_framework.c\n")
 	ocitest.Push(t, ocitest.Layout(t, filepath.Join(dir, "layout")), "v1", ocitest.Policy(t, "v1", map[string]string{"d.rego": "package compliance_framework.d\n"}))
 
 	sources := []string{"policies/ssh", "../outside/flat", "./bundle.tar.gz", abs, "oci-layout://./layout:v1"}
@@ -55,7 +55,10 @@ func TestPolicyPaths(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
-	j := pj.(*pluginJob) //nolint:forcetypeassert // Prepare returns *pluginJob
+	j, ok := pj.(*pluginJob)
+	if !ok {
+		t.Fatalf("Prepare returned %T", pj)
+	}
 	var args []string
 	for _, p := range j.policies {
 		args = append(args, p.arg)
@@ -81,7 +84,7 @@ func TestPolicyPaths(t *testing.T) {
 	}
 
 	// A changed absolute source fails before anything runs, as a tampered cache entry does.
-	write(filepath.Join(abs, "policies/c.rego"), "package compliance_framework.changed\n")
+	write(filepath.Join(abs, "policies", "c.rego"), "package compliance_framework.changed\n")
 	r.Verifier = &install.Verifier{Cache: ca, Config: cfg, Lock: res.Lock}
 	if _, err := r.Prepare(context.Background(), &cfg.Jobs[0]); err == nil {
 		t.Error("Prepare accepted an absolute policy source changed since it was locked")
