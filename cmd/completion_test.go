@@ -35,7 +35,7 @@ func TestCompletionAnswers(t *testing.T) {
 		{"argus ", []string{"assess", "completion"}}, // the hidden __builtin is not offered
 		{"argus ass", []string{"assess"}},
 		{"argus completion ", []string{"bash", "fish", "zsh"}},
-		{"argus assess --fail-on ", []string{"error", "fail", "never"}},
+		{"argus assess --fail-on ", []string{"error", "error:critical", "error:high", "error:info", "error:low", "error:medium", "fail", "fail:critical", "fail:high", "fail:info", "fail:low", "fail:medium", "never"}},
 		{"argus --log-format ", []string{"json", "text"}},
 		{"argus assess --fail", []string{"--fail-on"}},
 	}

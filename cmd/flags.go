@@ -16,6 +16,13 @@ type configFlag struct {
 
 func (f *configFlag) applyConfig(w *workspace.Workspace) { w.ConfigPath = f.Config }
 
+// waiverFlags add waiver files to the configuration.
+type waiverFlags struct {
+	Waivers []string `placeholder:"PATH" sep:"none" help:"Also read waiver blocks from this file (repeatable), e.g. one the security team owns apart from the checks."`
+}
+
+func (f *waiverFlags) applyWaivers(w *workspace.Workspace) { w.WaiverFiles = f.Waivers }
+
 // stateFlags find the state directory and say how long to wait for its lock.
 type stateFlags struct {
 	StateDir    string        `placeholder:"DIR" help:"Where argus keeps what ran when, and the outbox (default: argus.state_dir, .argus in CI, else $XDG_STATE_HOME/argus/<config>)."`
@@ -44,6 +51,9 @@ func (f *deliveryFlags) applyDelivery(w *workspace.Workspace) { w.RetryBudget = 
 func applyFlags(cmd any, w *workspace.Workspace) {
 	if f, ok := cmd.(interface{ applyConfig(*workspace.Workspace) }); ok {
 		f.applyConfig(w)
+	}
+	if f, ok := cmd.(interface{ applyWaivers(*workspace.Workspace) }); ok {
+		f.applyWaivers(w)
 	}
 	if f, ok := cmd.(interface{ applyState(*workspace.Workspace) }); ok {
 		f.applyState(w)

@@ -11,6 +11,7 @@ import (
 // ValidateCmd is `argus validate`.
 type ValidateCmd struct {
 	configFlag
+	waiverFlags
 }
 
 // Help is shown under the command's usage line.

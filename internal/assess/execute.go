@@ -16,6 +16,7 @@ import (
 	"github.com/compliance-framework/argus/internal/result"
 	"github.com/compliance-framework/argus/internal/runner"
 	"github.com/compliance-framework/argus/internal/state"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -56,7 +57,9 @@ type PluginJob interface {
 // records the job as finished: a crash between the two runs the job again rather than losing
 // its results.
 type Collector interface {
-	Collect(run *result.Run, j result.Job) error
+	// Collect returns j as the run should record it: results it refused to deliver become
+	// error results.
+	Collect(run *result.Run, j result.Job) (result.Job, error)
 }
 
 var _ Runner = (*runner.Runner)(nil)
@@ -154,6 +157,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	}
 
 	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path}
+	rules := cfg.WaiverRules()
 	parallel := max(e.Parallel, 1)
 	g := new(errgroup.Group)
 	g.SetLimit(parallel)
@@ -197,13 +201,13 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 				mu.Unlock()
 				return nil
 			}
-			rj := jobResult(job, out)
+			rj := jobResult(job, out, rules, now())
 			if deliveries != nil {
 				rj.OwnStreams, rj.Deliveries = true, deliveries
 			}
 			var err error
 			if e.Collector != nil {
-				if err = e.Collector.Collect(run, rj); err != nil {
+				if rj, err = e.Collector.Collect(run, rj); err != nil {
 					err = fmt.Errorf("keep results of job %q: %w", job.Name, err)
 				}
 			}
@@ -231,6 +235,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	}
 	run.Ended = now().UTC()
 	slices.SortFunc(run.Jobs, func(a, b result.Job) int { return cmp.Compare(a.Name, b.Name) })
+	run.UnusedWaivers = unusedWaivers(rules, run.Jobs, run.Ended)
 	return Executed{Run: run, NotRun: notRun}, stateErr
 }
 
@@ -296,12 +301,17 @@ func request(runID string, job *config.Job, start time.Time) sdk.Request {
 	}
 }
 
-func jobResult(job *config.Job, out runner.Outcome) result.Job {
+// jobResult records what a job's provider reported: each result gets the job's severity unless
+// the provider gave its own, and each failure the waiver that accepts it (or the expired one
+// that no longer does).
+func jobResult(job *config.Job, out runner.Outcome, rules []waiver.Waiver, now time.Time) result.Job {
 	rj := result.Job{
-		Name:     job.Name,
-		Provider: job.Provider,
-		Labels:   job.Labels,
-		Subject:  sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
+		Description: job.Description,
+		Remediation: job.Remediation,
+		Name:        job.Name,
+		Provider:    job.Provider,
+		Labels:      job.Labels,
+		Subject:     sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
 		Location: result.Location{
 			File:   job.Range.Filename,
 			Line:   job.Range.Start.Line,
@@ -314,5 +324,56 @@ func jobResult(job *config.Job, out runner.Outcome) result.Job {
 	if out.Failure != nil {
 		rj.Stderr = out.Stderr
 	}
+	sev := cmp.Or(job.Severity, sdk.SeverityMedium)
+	rj.Results = slices.Clone(rj.Results)
+	for i := range rj.Results {
+		r := &rj.Results[i]
+		if !r.Severity.Valid() {
+			r.Severity = sev
+		}
+		if r.Status != sdk.StatusFail {
+			continue
+		}
+		switch l := waiver.Find(rules, job.Name, r.Title, now); {
+		case l.Applied != nil:
+			if rj.Waivers == nil {
+				rj.Waivers = map[string]waiver.Waiver{}
+			}
+			rj.Waivers[r.Title] = *l.Applied
+		case l.Expired != nil:
+			if rj.Expired == nil {
+				rj.Expired = map[string]waiver.Waiver{}
+			}
+			rj.Expired[r.Title] = *l.Expired
+		}
+	}
 	return rj
+}
+
+// unusedWaivers are the waivers, active at now, that cover a job that ran yet waived none of
+// its results: the failure they were written for is fixed (or renamed), and they should go. A
+// waiver whose jobs did not run (another shard, --job) says nothing about its use.
+func unusedWaivers(rules []waiver.Waiver, jobs []result.Job, now time.Time) []waiver.Waiver {
+	var out []waiver.Waiver
+	for _, w := range rules {
+		if w.State(now) == waiver.Expired {
+			continue
+		}
+		ran, used := false, false
+		for _, j := range jobs {
+			if !w.MatchesJob(j.Name) {
+				continue
+			}
+			ran = true
+			for _, applied := range j.Waivers {
+				if applied.Name == w.Name {
+					used = true
+				}
+			}
+		}
+		if ran && !used {
+			out = append(out, w)
+		}
+	}
+	return out
 }

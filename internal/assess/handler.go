@@ -45,10 +45,13 @@ type PluginResolver interface {
 
 // Request is one `argus assess` (or `argus plan`, which is a dry run).
 type Request struct {
-	All        bool     // every selected job is due, whatever its schedule
-	Jobs       []string // only these jobs (--job)
-	Shard      string   // only part I of N ("I/N", "K" with ShardTotal, "auto"; "" for all): schedule.ResolveShard
-	ShardTotal int      // --shard-total: the number of shards for "K" and "auto" under a Kubernetes Indexed Job
+	All  bool     // every selected job is due, whatever its schedule
+	Jobs []string // only these jobs (--job; globs)
+	// Labels (KEY=VALUE, all must match) and Severities select jobs too (--label, --severity).
+	Labels     []string
+	Severities []string
+	Shard      string // only part I of N ("I/N", "K" with ShardTotal, "auto"; "" for all): schedule.ResolveShard
+	ShardTotal int    // --shard-total: the number of shards for "K" and "auto" under a Kubernetes Indexed Job
 	// DryRun only prints the plan: nothing runs, nothing touches the network.
 	DryRun bool
 	// Reports are the --report FORMAT=PATH flags; the configuration's report blocks are added.
@@ -77,8 +80,11 @@ type Handler struct {
 	// Getenv reads GITHUB_ACTIONS, GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE.
 	Getenv func(string) (string, bool) // required
 	Color  bool
-	Logger *slog.Logger     // default: discard
-	Now    func() time.Time // default: time.Now
+	// ScrubEnv, when set, drops secrets from the process environment once the configuration
+	// has been read (procguard.ScrubEnv): nothing argus starts afterwards inherits them.
+	ScrubEnv func(secrets []string) []string
+	Logger   *slog.Logger     // default: discard
+	Now      func() time.Time // default: time.Now
 }
 
 // Assess runs the due jobs once and reports them. Its steps, in order: load the
@@ -119,7 +125,7 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	if err := syncJobs(ctx, logger, cfg, store, sess); err != nil {
 		return Outcome{}, err
 	}
-	plan, err := MakePlan(cfg, store.Jobs(), Selection{All: req.All, Jobs: req.Jobs, Shard: shard}, now())
+	plan, err := MakePlan(cfg, store.Jobs(), Selection{All: req.All, Jobs: req.Jobs, Labels: req.Labels, Severities: req.Severities, Shard: shard}, now())
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -132,7 +138,10 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 
 	view := viewWriter(h.Stdout, h.Stderr, reports)
 	secrets := configSecrets(cfg)
-	term := &report.Terminal{W: view, Color: h.Color, Secrets: secrets}
+	if h.ScrubEnv != nil {
+		_ = h.ScrubEnv(secrets) // the runner holds the environment argus started with
+	}
+	term := &report.Terminal{W: view, Color: h.Color, Secrets: secrets, GitHub: h.env("GITHUB_ACTIONS") == "true"}
 	due := plan.Due()
 	if len(due) == 0 {
 		fmt.Fprintln(view, noJobDue(plan))

@@ -33,6 +33,7 @@ import (
 type Workspace struct {
 	// ConfigPath is --config: a file, a directory, or a remote address.
 	ConfigPath  string
+	WaiverFiles []string      // --waivers: files of waiver blocks read with the configuration
 	StateDir    string        // --state-dir; "" chooses by state.ChooseDir
 	LockTimeout time.Duration // how long to wait for the state lock
 	CacheDir    string        // --cache-dir; "" is cache.DefaultDir
@@ -89,7 +90,7 @@ func (w *Workspace) loadConfig(ctx context.Context) (*config.Config, error) {
 		}
 		path = local
 	}
-	cfg, diags := config.Load(path, &config.LoadOptions{Env: w.Getenv, ArgusVersion: version.Get().Version})
+	cfg, diags := config.Load(path, &config.LoadOptions{Env: w.Getenv, ArgusVersion: version.Get().Version, WaiverFiles: w.WaiverFiles})
 	if len(diags) > 0 {
 		sortDiagnostics(diags)
 		files := map[string]*hcl.File{}
