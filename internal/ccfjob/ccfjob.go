@@ -172,6 +172,16 @@ func (j *pluginJob) Run(ctx context.Context, _ string) (runner.Outcome, []result
 	for _, p := range j.policies {
 		req.PolicyPaths = append(req.PolicyPaths, p.arg)
 	}
+	// argus is a child subreaper, and the end of every argus-protocol job kills children of
+	// argus that carry no running job's token (package runner): the plugin carries one.
+	tokenEnv, release, err := runner.HoldToken()
+	if err != nil {
+		return failed(start, err), nil
+	}
+	defer release()
+	if tokenEnv != "" {
+		req.Env = append(req.Env, tokenEnv)
+	}
 	res := j.r.Host.Run(ctx, req)
 	out := runner.Outcome{Results: res.Results(), Stderr: res.Stderr, Start: res.Start, End: res.End, Failure: res.Err}
 	if out.Start.IsZero() {
