@@ -72,7 +72,6 @@ type Delivery struct {
 	Payload []byte
 }
 
-
 // Waiver returns the waiver that accepts r, a result of j: only a failure can be waived.
 func (j Job) Waiver(r sdk.Result) (waiver.Waiver, bool) {
 	if r.Status != sdk.StatusFail {
