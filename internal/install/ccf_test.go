@@ -241,3 +241,96 @@ func TestInitCCFLocal(t *testing.T) {
 		t.Errorf("init of a directory without plugin = %v", err)
 	}
 }
+
+// LookupPlugin and LookupPolicy refuse, as not installed, what the lock does not pin or pins
+// differently from the configuration; the Verifier answers each once.
+func TestLookupCCFErrors(t *testing.T) {
+	e := newCCFEnv(t, 1)
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	lock := e.lock(t)
+	src := e.cfg.Providers[0].Source
+	pol := e.cfg.Jobs[0].Policies[0]
+	var ni *NotInstalledError
+	check := func(name string, err error, want string) {
+		t.Helper()
+		if !errors.As(err, &ni) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want a NotInstalledError saying %q", name, err, want)
+		}
+	}
+	_, err := LookupPlugin(e.cache, e.cfg, lockfile.New(), "x")
+	check("empty lock", err, "is not in argus.lock.hcl")
+	_, err = LookupPolicy(e.cache, e.cfg, lockfile.New(), pol)
+	check("policy not locked", err, "is not in argus.lock.hcl")
+
+	cfg := *e.cfg
+	cfg.Providers = []config.Provider{e.cfg.Providers[0]}
+	cfg.Providers[0].ProtocolVersion = 2
+	_, err = LookupPlugin(e.cache, &cfg, lock, "x")
+	check("protocol changed", err, "protocol version 1")
+
+	noPlatform := lock.Clone()
+	delete(noPlatform.Providers[src].Manifests, CurrentPlatform)
+	_, err = LookupPlugin(e.cache, e.cfg, noPlatform, "x")
+	check("platform not locked", err, "has no manifest for")
+
+	if _, err := LookupPlugin(e.cache, e.cfg, lock, "nope"); err == nil {
+		t.Error("LookupPlugin of an unknown provider block succeeded")
+	}
+
+	// A tampered policy tree fails the lookup; the Verifier memoises per source.
+	pe, err := LookupPolicy(e.cache, e.cfg, lock, pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: lock}
+	if _, err := v.Policy(pol); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pe.Dir, "policies", "a.rego"), []byte("package evil\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Policy(pol); err != nil {
+		t.Errorf("the Verifier re-verified within one invocation: %v", err)
+	}
+	_, err = LookupPolicy(e.cache, e.cfg, lock, pol)
+	check("tampered policy", err, "")
+	if p, err := v.Plugin("x"); err != nil || p.Protocol != 1 {
+		t.Errorf("Verifier.Plugin = %+v, %v", p, err)
+	}
+	if _, err := Lookup(e.cache, e.cfg, lock, "x"); err != nil {
+		t.Errorf("Lookup (providers list) of a CCF plugin: %v", err)
+	}
+}
+
+// A protocol annotation that is neither 1 nor 2 is a warning and protocol 1, as in the agent;
+// a read-only init of a new policy names it as a change.
+func TestInitCCFAnnotationAndReadOnlyPolicy(t *testing.T) {
+	e := newCCFEnv(t, 0)
+	a := ocitest.Plugin(t, "v3", 0, false, []byte("#!/bin/sh\n"), linuxAMD64)
+	a.Annotations[oci.AnnotationProtocolVersion] = "7"
+	ocitest.Push(t, e.reg.Repository(t, "acme/plugin-x"), "v3", a)
+	e.cfg.Providers[0].Source = e.reg.Ref("acme/plugin-x", "v3")
+	res, err := e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lp := res.Lock.Providers[e.cfg.Providers[0].Source]; lp.ProtocolVersion != 1 {
+		t.Errorf("protocol %d, want 1", lp.ProtocolVersion)
+	}
+	if !hasKind(e.events.events, EventProtocolAnnotation) {
+		t.Errorf("events %v, want a protocol_annotation warning", e.events.kinds())
+	}
+	for _, ev := range e.events.events {
+		if ev.Kind == EventProtocolAnnotation && (!ev.Warning() || !strings.Contains(ev.Message(), "protocol 1")) {
+			t.Errorf("annotation event %q (warning %v)", ev.Message(), ev.Warning())
+		}
+	}
+	ocitest.Push(t, e.reg.Repository(t, "acme/other-policies"), "v1", ocitest.Policy(t, "v1", map[string]string{"b.rego": "package compliance_framework.b\n"}))
+	e.cfg.Jobs[0].Policies = append(e.cfg.Jobs[0].Policies, e.reg.Ref("acme/other-policies", "v1"))
+	_, err = e.init(t, func(r *Request) { r.Mode = LockReadOnly })
+	if !errors.Is(err, ErrLockChanged) || !strings.Contains(err.Error(), "policy "+e.reg.Ref("acme/other-policies", "v1")+" would be added") {
+		t.Errorf("read-only init with a new policy = %v", err)
+	}
+}

@@ -56,3 +56,15 @@ job "argus-job" {
   policy_data     = { a = 1 } # ERROR: policy_data on a job of an argus provider
   policy_behavior = { skip = ["r"] } # ERROR: policy_behavior on a job of an argus provider
 }
+
+job "nulls" {
+  provider        = "good"
+  policies        = ["./a", "./a"] # ERROR: Duplicate policy source
+  policy_behavior = { skip = null } # ERROR: policy_behavior.skip is null
+  policy_data     = "text" # ERROR: policy_data must be an object
+}
+
+provider "bad-layout" {
+  source   = "oci-layout://./x"             # ERROR: Invalid OCI reference
+  policies = ["oci-layout://./p", "./p.tar.gz"] # ERROR: Invalid policy source
+}
