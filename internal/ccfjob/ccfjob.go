@@ -1,6 +1,7 @@
 package ccfjob
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +47,10 @@ func (r *Runner) Prepare(_ context.Context, job *config.Job) (assess.PluginJob, 
 	if err != nil {
 		return nil, err
 	}
+	job, err = fromSpec(job, r.Verifier.Config)
+	if err != nil {
+		return nil, err
+	}
 	j := &pluginJob{r: r, job: job, plugin: pl}
 	for _, src := range job.Policies {
 		p, err := r.policy(src)
@@ -57,6 +63,47 @@ func (r *Runner) Prepare(_ context.Context, job *config.Job) (assess.PluginJob, 
 		}
 	}
 	return j, nil
+}
+
+// fromSpec fills in, for a job that did not come from a job block (a job spec from the control
+// plane, which has only the common attributes), what the configuration loader fills in for a
+// CCF plugin's job: its provider's policies and its config as strings.
+func fromSpec(job *config.Job, cfg *config.Config) (*config.Job, error) {
+	if job.PluginConfig != nil && job.Policies != nil {
+		return job, nil
+	}
+	c := *job
+	if c.Policies == nil {
+		for _, p := range cfg.Providers {
+			if p.Name == c.Provider {
+				c.Policies = p.Policies
+			}
+		}
+	}
+	if c.PluginConfig == nil {
+		dec := json.NewDecoder(bytes.NewReader(c.Config))
+		dec.UseNumber()
+		var m map[string]any
+		if len(bytes.TrimSpace(c.Config)) > 0 {
+			if err := dec.Decode(&m); err != nil {
+				return nil, fmt.Errorf("job %q: config is not a JSON object: %w", c.Name, err)
+			}
+		}
+		c.PluginConfig = make(map[string]string, len(m))
+		for k, v := range m {
+			switch v := v.(type) {
+			case string:
+				c.PluginConfig[k] = v
+			case json.Number:
+				c.PluginConfig[k] = v.String()
+			case bool:
+				c.PluginConfig[k] = strconv.FormatBool(v)
+			default:
+				return nil, fmt.Errorf("job %q: config.%s is not a string, number or bool, and a CCF plugin receives its config as strings", c.Name, k)
+			}
+		}
+	}
+	return &c, nil
 }
 
 // policy is one policy path as the plugin gets it, and what fills it.

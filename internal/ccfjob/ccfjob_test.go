@@ -2,6 +2,7 @@ package ccfjob
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,3 +96,19 @@ func TestPolicyPaths(t *testing.T) {
 type nil0 struct{}
 
 func (nil0) Fetch(context.Context, string, string) error { return os.ErrInvalid }
+
+// A job spec from the control plane has only the common attributes: its plugin config comes
+// from its JSON config, its policies from its provider.
+func TestFromSpec(t *testing.T) {
+	cfg := &config.Config{Providers: []config.Provider{{Name: "p", Kind: config.KindCCFPlugin, Policies: []string{"./pol"}}}}
+	j, err := fromSpec(&config.Job{Name: "remote", Provider: "p", Config: []byte(`{"host":"h","port":22,"strict":true}`)}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"host": "h", "port": "22", "strict": "true"}; !maps.Equal(j.PluginConfig, want) || !slices.Equal(j.Policies, []string{"./pol"}) {
+		t.Errorf("fromSpec = config %v, policies %v", j.PluginConfig, j.Policies)
+	}
+	if _, err := fromSpec(&config.Job{Name: "remote", Provider: "p", Config: []byte(`{"nested":{"a":1}}`)}, cfg); err == nil {
+		t.Error("fromSpec accepted an object in a plugin's config")
+	}
+}
