@@ -11,7 +11,8 @@
 //   - an OCI bundle: .compliance-framework/policies/<repository without host>/<tag>/policies
 //     (a digest-only reference, which the agent refuses, uses the digest in place of the tag;
 //     an oci-layout:// reference uses the layout directory's base name as the repository);
-//   - a local directory D: D/policies when that is a directory, else D;
+//   - a local directory D: D/policies when that is a directory (joined as the agent joins it,
+//     with filepath.Join, so "./D" becomes "D/policies"), else D as written;
 //   - a local file (a .tar.gz bundle): the path as written.
 //
 // argus gives each job run a fresh working directory inside the cache (so that hard links
