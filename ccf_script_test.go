@@ -81,7 +81,7 @@ func (s *ociRegistries) cmd(ts *testscript.TestScript, neg bool, args []string) 
 		p := ocitest.Push(s.t, r.Repository(s.t, args[1]), args[2], a)
 		_, _ = ts.Stdout().Write([]byte(p.Index.Digest.String() + "\n"))
 	case args[0] == "layout" && len(args) >= 3:
-		a := ocitest.Plugin(s.t, args[2], protocol(3), false, s.testPlugin(ts), host)
+		a := ocitest.Plugin(s.t, args[2], protocol(3), false, s.testPlugin(ts), host, other)
 		p := ocitest.Push(s.t, ocitest.Layout(s.t, ts.MkAbs(args[1])), args[2], a)
 		_, _ = ts.Stdout().Write([]byte(p.Index.Digest.String() + "\n"))
 	case args[0] == "stop":

@@ -76,6 +76,20 @@ func (in *installer) ccfPlugin(ctx context.Context, p config.Provider) (Installe
 		ProtocolVersion: in.protocol(p, res),
 		Platforms:       map[string][]string{}, Manifests: map[string]string{},
 	}
+	// Platforms locked before (by providers lock --platform) stay locked: as they are when the
+	// index is the same, pulled again from the new index when the tag moved.
+	if old != nil && old.IsOCI() {
+		for pl := range old.Manifests {
+			if slices.Contains(platforms, pl) {
+				continue
+			}
+			if old.Index == res.Index.String() {
+				lp.Manifests[pl], lp.Platforms[pl] = old.Manifests[pl], slices.Clone(old.Platforms[pl])
+			} else {
+				platforms = append(platforms, pl)
+			}
+		}
+	}
 	var current *oci.Entry
 	for _, platform := range platforms {
 		desc := res.Manifest
@@ -135,7 +149,7 @@ func (in *installer) warmPlugin(p config.Provider, ref oci.Reference, old *lockf
 	}
 	lp := *old
 	lp.Platforms, lp.Manifests = map[string][]string{}, map[string]string{}
-	for _, pl := range platforms {
+	for pl := range old.Manifests { // every platform locked stays, as for argus providers
 		lp.Platforms[pl] = slices.Clone(old.Platforms[pl])
 		lp.Manifests[pl] = old.Manifests[pl]
 	}
