@@ -77,6 +77,10 @@ func Lookup(c *cache.Cache, cfg *config.Config, lock *lockfile.Lock, name string
 	if err != nil {
 		return "", err
 	}
+	if p.IsCCFPlugin() {
+		pl, err := LookupPlugin(c, cfg, lock, name)
+		return pl.Executable, err
+	}
 	dir, h1, err := entry(c, p, lock, CurrentPlatform)
 	if err != nil {
 		return "", err
@@ -104,6 +108,9 @@ type Verifier struct {
 
 	mu   sync.Mutex
 	done map[string]*lookupResult
+
+	plugins  memo[Plugin]
+	policies memo[PolicyEntry]
 }
 
 type lookupResult struct {

@@ -27,7 +27,22 @@ const KindEvidence = "evidence"
 // KnownKind reports whether this argus knows how to deliver items of kind. An item of another
 // kind (written by a newer argus, or damaged) is never sent: Deliver marks it rejected, so that
 // it is listed and can be dropped instead of being retried forever.
-func KnownKind(kind string) bool { return kind == KindEvidence }
+func KnownKind(kind string) bool {
+	switch kind {
+	case KindEvidence, KindPluginEvidence, KindRiskTemplates, KindSubjectTemplates:
+		return true
+	}
+	return false
+}
+
+// The kinds of a Compliance Framework plugin's own documents, each delivered as stored: its
+// evidence (to /api/evidence, with the plugin's stream UUID) and its protocol-2 template
+// batches (to the API's batch routes).
+const (
+	KindPluginEvidence   = "plugin-evidence"
+	KindRiskTemplates    = "risk-templates"
+	KindSubjectTemplates = "subject-templates"
+)
 
 // Item is one undelivered result.
 type Item struct {
