@@ -17,14 +17,14 @@ type OutboxOpener interface {
 	Outbox(ctx context.Context) (*outbox.Outbox, error)
 }
 
-// ListOutbox is `argus outbox list`: it reads what waits in the outbox, corrupt files
-// included, and writes it on w (WriteListing).
+// ListOutbox is `argus outbox list`: it reads what waits in the outbox (outbox.Index, without
+// payloads), corrupt files included, and writes it on w (WriteListing).
 func ListOutbox(ctx context.Context, o OutboxOpener, w io.Writer) (outbox.Listing, error) {
 	ob, err := o.Outbox(ctx)
 	if err != nil {
 		return outbox.Listing{}, err
 	}
-	l, err := ob.Scan()
+	l, err := ob.Index() // without payloads: a backlog of 100,000 results lists in a few tens of MB
 	if err != nil {
 		return outbox.Listing{}, err
 	}
@@ -40,12 +40,18 @@ func WriteListing(w io.Writer, l outbox.Listing) error {
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tATTEMPTS\tSTATE\tLAST ERROR")
-	for _, it := range l.Items {
+	for i, it := range l.Items {
 		st := "waiting"
 		if it.Permanent {
 			st = "rejected"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", it.ID, it.Created.UTC().Format(time.RFC3339), it.Attempts, st, it.LastError)
+		// Every column before the last has a fixed width (a UUID, an RFC 3339 time, the
+		// ATTEMPTS and STATE headers' widths), so that the table can be flushed in chunks and
+		// still line up: flushing keeps a long backlog's table out of memory.
+		fmt.Fprintf(tw, "%-36s\t%s\t%-8d\t%-8s\t%s\n", it.ID, it.Created.UTC().Format(time.RFC3339), it.Attempts, st, it.LastError)
+		if i%1024 == 1023 {
+			_ = tw.Flush() // a write error is reported by the last Flush
+		}
 	}
 	for _, c := range l.Corrupt {
 		fmt.Fprintf(tw, "%s\t-\t-\tcorrupt\t%v (inspect %s, then drop it)\n", c.ID, c.Err, c.Path)

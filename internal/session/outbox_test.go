@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,13 +53,20 @@ func TestWriteListing(t *testing.T) {
 	}{
 		{"empty", outbox.Listing{}, []string{"The outbox is empty: every result was delivered."}},
 		{"waiting and rejected", outbox.Listing{Items: []outbox.Item{
-			{ID: "a", Created: created, Attempts: 2, LastError: "503 Service Unavailable"},
-			{ID: "b", Created: created, Attempts: 1, LastError: "400 Bad Request", Permanent: true},
+			{ID: "0b0e8a3c-1111-4222-8333-44445555666a", Created: created, Attempts: 2, LastError: "503 Service Unavailable"},
+			{ID: "0b0e8a3c-1111-4222-8333-44445555666b", Created: created, Attempts: 1, LastError: "400 Bad Request", Permanent: true},
 		}}, []string{
-			"ID  CREATED               ATTEMPTS  STATE     LAST ERROR",
-			"a   2026-01-02T02:04:05Z  2         waiting   503 Service Unavailable",
-			"b   2026-01-02T02:04:05Z  1         rejected  400 Bad Request",
+			"ID                                    CREATED               ATTEMPTS  STATE     LAST ERROR",
+			"0b0e8a3c-1111-4222-8333-44445555666a  2026-01-02T02:04:05Z  2         waiting   503 Service Unavailable",
+			"0b0e8a3c-1111-4222-8333-44445555666b  2026-01-02T02:04:05Z  1         rejected  400 Bad Request",
 			"2 result(s) waiting.",
+		}},
+		{"waiting only: the state column is as wide as with a rejected row", outbox.Listing{Items: []outbox.Item{
+			{ID: "0b0e8a3c-1111-4222-8333-44445555666a", Created: created, Attempts: 2, LastError: "503 Service Unavailable"},
+		}}, []string{
+			"ID                                    CREATED               ATTEMPTS  STATE     LAST ERROR",
+			"0b0e8a3c-1111-4222-8333-44445555666a  2026-01-02T02:04:05Z  2         waiting   503 Service Unavailable",
+			"1 result(s) waiting.",
 		}},
 		{"corrupt only", outbox.Listing{Corrupt: []*outbox.CorruptError{{ID: "garbage", Path: "/s/outbox/garbage.json", Err: errors.New("unexpected EOF")}}}, []string{
 			"ID       CREATED  ATTEMPTS  STATE    LAST ERROR",
@@ -75,6 +83,30 @@ func TestWriteListing(t *testing.T) {
 				t.Errorf("got\n%s\nwant\n%s", got, want)
 			}
 		})
+	}
+}
+
+// A long backlog is written in flushed chunks; the columns have fixed widths, so every row
+// lines up whatever chunk it was in.
+func TestWriteListingOfALongBacklog(t *testing.T) {
+	var l outbox.Listing
+	created := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	for i := range 2500 {
+		l.Items = append(l.Items, outbox.Item{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Created: created, Attempts: 1, LastError: "x", Permanent: i == 2000})
+	}
+	var out bytes.Buffer
+	if err := WriteListing(&out, l); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2502 {
+		t.Fatalf("%d lines, want 2502", len(lines))
+	}
+	col := strings.Index(lines[0], "LAST ERROR")
+	for i, line := range lines[1:2501] {
+		if strings.Index(line, " x") != col-1 {
+			t.Fatalf("row %d is not aligned with the header:\n%s\n%s", i, lines[0], line)
+		}
 	}
 }
 

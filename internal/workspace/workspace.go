@@ -15,6 +15,8 @@ import (
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/cache"
+	"github.com/compliance-framework/argus/internal/ccfjob"
+	"github.com/compliance-framework/argus/internal/ccfplugin/host"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/getter"
@@ -107,6 +109,9 @@ func (w *Workspace) loadConfig(ctx context.Context) (*config.Config, error) {
 	}
 	if diags.HasErrors() {
 		return nil, &outcome.ReportedError{Err: diags}
+	}
+	for name, f := range cfg.Files { // the syntax trees are half the live heap of a 10,000-job run; snippets need only the bytes
+		cfg.Files[name] = &hcl.File{Bytes: f.Bytes}
 	}
 	return cfg, nil
 }
@@ -284,8 +289,36 @@ func (w *Workspace) Resolver(ctx context.Context, cfg *config.Config) (assess.Re
 			return nil, err
 		}
 		r.Installed = &install.Verifier{Cache: ca, Config: cfg, Lock: lock}
+		if ccfjob.HasPlugins(cfg) {
+			return &pluginResolver{Resolver: r, plugins: w.plugins(cfg, r.Installed, ca)}, nil
+		}
 	}
 	return r, nil
+}
+
+// pluginResolver is the resolver of a configuration with CCF plugins: the argus-protocol
+// providers' resolver, and the second kind beside it, verified against the same lock and cache.
+type pluginResolver struct {
+	*install.Resolver
+	plugins assess.Plugins
+}
+
+func (r *pluginResolver) Plugins() assess.Plugins { return r.plugins }
+
+var _ assess.PluginResolver = (*pluginResolver)(nil)
+
+func (w *Workspace) plugins(cfg *config.Config, v *install.Verifier, ca *cache.Cache) *ccfjob.Runner {
+	hostname := host.Hostname()
+	return &ccfjob.Runner{
+		Verifier: v,
+		Host:     &host.Host{Logger: w.Logger},
+		WorkDir:  filepath.Join(ca.Dir, "run"),
+		// A plugin's environment is built from argus's own by host.Env: PATH, HOME, LANG and
+		// the like, HOSTNAME, and the job's env_allow; never ARGUS_* or anything else.
+		Environ:  os.Environ(),
+		Hostname: hostname,
+		Agent:    ccfjob.AgentLabel(cfg, w.env, hostname),
+	}
 }
 
 // Close writes what the state file still has pending and releases its lock. A failure is
