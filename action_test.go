@@ -93,7 +93,29 @@ func TestAction(t *testing.T) {
 			wantExit: 1,
 			wantOutputs: map[string]string{
 				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "artifact-name": "argus-reports",
-				"reports": "argus-reports/argus.sarif\nargus-reports/junit.xml",
+				"reports": "argus-reports/argus.sarif\nargus-reports/junit.xml", "category": "argus/",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
+		},
+		{
+			name:     "a shard uploads its own SARIF category",
+			files:    good,
+			inputs:   map[string]string{"config": "checks", "shard": "1/4"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "category": "argus/shard-1-of-4/",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
+		},
+		{
+			name:     "the category input reaches the file and the upload",
+			files:    good,
+			inputs:   map[string]string{"config": "checks", "category": "compliance/web"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "category": "compliance/web/",
 			},
 			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
 				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
@@ -366,7 +388,10 @@ func (r *actionRun) uses(step actionStep) {
 		var sarif struct {
 			Version string `json:"version"`
 			Runs    []struct {
-				Results []json.RawMessage `json:"results"`
+				Results           []json.RawMessage `json:"results"`
+				AutomationDetails struct {
+					ID string `json:"id"`
+				} `json:"automationDetails"`
 			} `json:"runs"`
 		}
 		b, err := os.ReadFile(filepath.Join(r.workspace, with["sarif_file"]))
@@ -374,7 +399,12 @@ func (r *actionRun) uses(step actionStep) {
 			r.t.Errorf("%s: %v", step.Name, err)
 		} else if err := json.Unmarshal(b, &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) == 0 || len(sarif.Runs[0].Results) == 0 {
 			r.t.Errorf("%s: %s is not a SARIF 2.1.0 report with results (%v):\n%s", step.Name, with["sarif_file"], err, b)
+		} else if id := sarif.Runs[0].AutomationDetails.ID; id == "" || id != with["category"] {
+			// GitHub applies the upload's category only to a file without one: the two must agree,
+			// or the action's category input would silently not apply.
+			r.t.Errorf("%s: upload category %q, but the file's automationDetails.id is %q", step.Name, with["category"], id)
 		}
+		r.outputs["upload-sarif"] = map[string]string{"category": with["category"]}
 	case "actions/upload-artifact":
 		if with["name"] == "" {
 			r.t.Errorf("%s: no artifact name", step.Name)

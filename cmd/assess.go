@@ -41,6 +41,8 @@ type AssessCmd struct {
 	DryRun   bool     `help:"Only show which jobs are due and why; run nothing."`
 	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
 	FailOn   string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
+
+	SarifCategory string `placeholder:"CATEGORY" help:"SARIF automationDetails.id, which GitHub code scanning keeps alerts apart by (default: the report block's category, else argus/, or argus/shard-I-of-N/ with --shard)."`
 }
 
 // Help is shown under the command's usage line.
@@ -61,7 +63,7 @@ func parseReports(flags []string, cfg *config.Config) ([]report.Target, error) {
 		out = append(out, t)
 	}
 	for _, r := range cfg.Reports {
-		out = append(out, report.Target{Format: r.Format, Path: r.Path})
+		out = append(out, report.Target{Format: r.Format, Path: r.Path, Category: r.Category})
 	}
 	return out, nil
 }
@@ -151,9 +153,11 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		Secrets:     secrets,
 		BaseDir:     baseDir(a),
 		Stdout:      a.Stdout,
+		Category:    c.SarifCategory,
+		Shard:       shard.String(),
 	}
 	for _, r := range reports {
-		if err := report.WriteFile(r.Path, r.Format, out.Run, opts); err != nil {
+		if err := report.WriteTarget(r, out.Run, opts); err != nil {
 			runErr = errors.Join(runErr, fmt.Errorf("write %s report %q: %w", r.Format, r.Path, err))
 		}
 		if opts.FullReport == "" && r.Path != "-" {

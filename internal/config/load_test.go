@@ -85,7 +85,7 @@ func TestLoadValid(t *testing.T) {
 					},
 				},
 				Reports: []Report{
-					{Format: "sarif", Path: filepath.Join(valid, "out", "argus.sarif")},
+					{Format: "sarif", Path: filepath.Join(valid, "out", "argus.sarif"), Category: "argus/host/"},
 					{Format: "json", Path: "-"},
 				},
 			},

@@ -97,7 +97,9 @@ type Subject struct {
 type Report struct {
 	Format string
 	Path   string
-	Range  hcl.Range
+	// Category is a SARIF report's automationDetails.id; "" for the default.
+	Category string
+	Range    hcl.Range
 }
 
 // DefaultJobTimeout is a job's timeout when its block sets none.

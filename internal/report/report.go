@@ -24,8 +24,9 @@ import (
 // step summary over 1 MiB; the margin leaves room for the note that says the summary was cut.
 const DefaultSummaryLimit = 1<<20 - 16<<10
 
-// DefaultCategory is the default SARIF automationDetails.id: GitHub code scanning keeps the
-// alerts of each category apart, so a second argus upload in the same repository needs its own.
+// DefaultCategory is the SARIF automationDetails.id of an unsharded run: GitHub code scanning
+// keeps the alerts of each category apart, so a second argus upload in the same repository
+// needs its own (--sarif-category), and each shard of a matrix gets its own by default.
 const DefaultCategory = "argus/"
 
 // Options are the inputs every format shares. The zero value is usable.
@@ -42,8 +43,13 @@ type Options struct {
 	// BaseDir, when set, is the directory that file paths in SARIF, JUnit and annotations are
 	// made relative to (the repository root in CI), because GitHub resolves them from there.
 	BaseDir string
-	// Category is SARIF's runAutomationDetails.id; DefaultCategory when empty.
+	// Category is SARIF's runAutomationDetails.id. When empty it is DefaultCategory, or
+	// "argus/shard-I-of-N/" when Shard is set, so that the shards of a matrix do not replace
+	// each other's alerts. A trailing "/" is added when missing: GitHub takes the category to
+	// be the id up to its last "/".
 	Category string
+	// Shard is the run's --shard ("I/N"), or "" when the run is not sharded.
+	Shard string
 	// FullReport says where the complete report is (a path or an artifact name); the step
 	// summary names it when it has to be cut.
 	FullReport string
@@ -73,10 +79,24 @@ func (o Options) summaryLimit() int {
 }
 
 func (o Options) category() string {
-	if o.Category == "" {
-		return DefaultCategory
+	return SARIFCategory(o.Category, o.Shard)
+}
+
+// SARIFCategory is the SARIF automationDetails.id for an explicit category (may be empty) and a
+// shard ("I/N", may be empty): the explicit one with a trailing "/", else "argus/shard-I-of-N/"
+// for a shard, else DefaultCategory.
+func SARIFCategory(category, shard string) string {
+	category = strings.TrimSpace(category)
+	if category != "" {
+		if !strings.HasSuffix(category, "/") {
+			category += "/"
+		}
+		return category
 	}
-	return o.Category
+	if i, n, ok := strings.Cut(shard, "/"); ok && n != "" && n != "1" {
+		return "argus/shard-" + strings.TrimSpace(i) + "-of-" + strings.TrimSpace(n) + "/"
+	}
+	return DefaultCategory
 }
 
 type renderer func(w io.Writer, run *result.Run, opts Options) error
@@ -164,10 +184,22 @@ func WriteFile(path, format string, run *result.Run, opts Options) error {
 	return nil
 }
 
-// Target is one `--report FORMAT=PATH` request.
+// Target is one `--report FORMAT=PATH` request or `report` block.
 type Target struct {
 	Format string
 	Path   string
+	// Category is a `report "sarif"` block's category; Options.Category (--sarif-category)
+	// wins over it.
+	Category string
+}
+
+// WriteTarget is WriteFile for one target: the target's own SARIF category applies unless
+// opts already names one.
+func WriteTarget(t Target, run *result.Run, opts Options) error {
+	if opts.Category == "" {
+		opts.Category = t.Category
+	}
+	return WriteFile(t.Path, t.Format, run, opts)
 }
 
 // ParseTarget parses the value of a `--report FORMAT=PATH` flag.

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -346,8 +347,52 @@ func TestSARIFBaseDirAndCategory(t *testing.T) {
 	if !bytes.Contains(out, []byte(`"uri": "conf/my%20jobs.argus.hcl"`)) {
 		t.Errorf("location not relative to BaseDir with an escaped URI:\n%s", out)
 	}
-	if !bytes.Contains(out, []byte(`"id": "argus/nightly"`)) {
-		t.Error("category option ignored")
+	if !bytes.Contains(out, []byte(`"id": "argus/nightly/"`)) {
+		t.Error("category option ignored (or its trailing / not added)")
+	}
+}
+
+// The shards of a matrix, and a category given by flag or report block, each get their own
+// automationDetails.id, so that one upload does not close another's alerts.
+func TestSARIFCategory(t *testing.T) {
+	cases := []struct {
+		name, category, shard, block, want string
+	}{
+		{"default", "", "", "", "argus/"},
+		{"one shard of one", "", "1/1", "", "argus/"},
+		{"shard", "", "2/4", "", "argus/shard-2-of-4/"},
+		{"flag", "web", "2/4", "", "web/"},
+		{"flag with slash", "argus/web/", "", "", "argus/web/"},
+		{"block", "", "3/4", "nightly", "nightly/"},
+		{"flag wins over block", "web", "", "nightly", "web/"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := testOptions()
+			opts.Category, opts.Shard = tc.category, tc.shard
+			path := filepath.Join(t.TempDir(), "a.sarif")
+			if err := WriteTarget(Target{Format: "sarif", Path: path, Category: tc.block}, fixtureRun(), opts); err != nil {
+				t.Fatal(err)
+			}
+			out, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log sarifLog
+			if err := json.Unmarshal(out, &log); err != nil {
+				t.Fatal(err)
+			}
+			if got := log.Runs[0].AutomationDetails.ID; got != tc.want {
+				t.Errorf("automationDetails.id = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	seen := map[string]bool{}
+	for i := 1; i <= 4; i++ {
+		seen[SARIFCategory("", fmt.Sprintf("%d/4", i))] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("4 shards have %d distinct categories: %v", len(seen), seen)
 	}
 }
 

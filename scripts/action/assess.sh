@@ -9,17 +9,29 @@
 #   ARGUS_INPUT_REPORTS    FORMAT=PATH entries separated by spaces or newlines
 #   ARGUS_INPUT_FAIL_ON    --fail-on
 #   ARGUS_INPUT_SHARD      --shard I/N (empty: all jobs)
+#   ARGUS_INPUT_CATEGORY   --sarif-category (empty: argus/, or argus/shard-I-of-N/ with a shard)
 #   ARGUS_INPUT_ALL        "true" adds --all (run every job whatever its schedule)
 #   ARGUS_INPUT_ARGS       more arguments for argus assess, split on whitespace
 #   ARGUS_CACHE_DIR        provider cache (argus reads it as --cache-dir)
 #   GITHUB_OUTPUT          set by GitHub
 # Outputs: exit-code, sarif (the SARIF report path, if any), reports (newline-separated paths),
-# artifact-name (a name safe for actions/upload-artifact, unique per shard).
+# artifact-name (a name safe for actions/upload-artifact, unique per shard), category (the SARIF
+# category written into the file and given to the upload, unique per shard).
 set -euo pipefail
 
 args=(assess --config "${ARGUS_INPUT_CONFIG:-.}" --fail-on "${ARGUS_INPUT_FAIL_ON:-fail}")
 if [ "${ARGUS_INPUT_ALL:-true}" = true ]; then args+=(--all); fi
 if [ -n "${ARGUS_INPUT_SHARD:-}" ]; then args+=(--shard "$ARGUS_INPUT_SHARD"); fi
+
+# The category goes into the file as well as to the upload: GitHub applies an upload's category
+# only to a file that has none, and argus always writes one.
+category=${ARGUS_INPUT_CATEGORY:-}
+if [ -z "$category" ]; then
+  category=argus/
+  if [ -n "${ARGUS_INPUT_SHARD:-}" ]; then category="argus/shard-${ARGUS_INPUT_SHARD//\//-of-}/"; fi
+fi
+case $category in */) ;; *) category="$category/" ;; esac
+args+=(--sarif-category "$category")
 
 sarif=""
 reports=()
@@ -51,6 +63,7 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
     echo "exit-code=$code"
     echo "sarif=$sarif"
     echo "artifact-name=$name"
+    echo "category=$category"
     echo "reports<<ARGUS_REPORTS_EOF"
     if [ "${#reports[@]}" -gt 0 ]; then printf '%s\n' "${reports[@]}"; fi
     echo "ARGUS_REPORTS_EOF"

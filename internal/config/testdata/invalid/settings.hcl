@@ -31,7 +31,13 @@ report "json" {
 }
 
 report "markdown" {
-  path = "summary.md"
+  path     = "summary.md"
+  category = "web"  # ERROR: a "markdown" report has none
+}
+
+report "sarif" {
+  path     = "a.sarif"
+  category = " "  # ERROR: The category is empty
 }
 
 report "junit" {
