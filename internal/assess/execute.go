@@ -179,7 +179,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 			}
 			out := e.Runner.Run(ctx, runner.Task{
 				Command:  commands[job.Provider],
-				Request:  request(run.ID, job, start),
+				Request:  request(run.ID, cfg.Dir, job, start),
 				Timeout:  job.Timeout,
 				EnvAllow: job.EnvAllow,
 			})
@@ -226,14 +226,17 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	return Outcome{Run: run, NotRun: notRun}, stateErr
 }
 
-func request(runID string, job *config.Job, start time.Time) sdk.Request {
+// request is what the job's provider reads on stdin. configDir is the base for the relative
+// paths in the job's config: the provider's own working directory is an empty temporary one.
+func request(runID, configDir string, job *config.Job, start time.Time) sdk.Request {
 	return sdk.Request{
-		Protocol: sdk.ProtocolVersion,
-		RunID:    runID,
-		Job:      sdk.Job{Name: job.Name, Labels: job.Labels},
-		Subject:  sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
-		Config:   job.Config,
-		Deadline: start.Add(job.Timeout),
+		Protocol:  sdk.ProtocolVersion,
+		RunID:     runID,
+		Job:       sdk.Job{Name: job.Name, Labels: job.Labels},
+		Subject:   sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
+		Config:    job.Config,
+		Deadline:  start.Add(job.Timeout),
+		ConfigDir: configDir,
 	}
 }
 
