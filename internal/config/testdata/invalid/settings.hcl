@@ -22,6 +22,14 @@ registry "example.com" {
   signing_keys = [""]  # ERROR: signing_keys[0] is empty
 }
 
+registry "a.example.com" {
+  url = "file://mirror.example.com/argus/"  # ERROR: a file:// URL names a directory on this machine
+}
+
+registry "b.example.com" {
+  url = "file:mirror/"  # ERROR: is not a file:// URL of an absolute directory
+}
+
 report "xml" {  # ERROR: Use one of: json, junit, markdown, oscal, sarif
   path = "out.xml"
 }
