@@ -177,7 +177,7 @@ func TestSchemaCatches(t *testing.T) {
 			return strings.Replace(s, `"version": 1,`, `"version": 1, "extra": true,`, 1)
 		},
 		"sarif: unknown level": func(s string) string {
-			return strings.Replace(s, `"level": "warning"`, `"level": "fatal"`, 1)
+			return strings.Replace(s, `"level": "error"`, `"level": "fatal"`, 1)
 		},
 		"sarif: line 0": func(s string) string {
 			return strings.Replace(s, `"startLine": 30`, `"startLine": 0`, 1)
@@ -318,14 +318,38 @@ func TestSARIF(t *testing.T) {
 			t.Errorf("ruleIndex %d of %s points at %s", r.RuleIndex, r.RuleID, run.Tool.Driver.Rules[r.RuleIndex].ID)
 		}
 	}
+	// broken-provider errored: a notification of the invocation (below), not an alert.
 	want := []row{
-		{"broken-provider", "warning", "ci/argus.hcl", "%SRCROOT%", 30, 3},
 		{"ssh-root-login", "error", "ci/argus.hcl", "%SRCROOT%", 20, 1},
 		// No location: the config file, line 1.
 		{"tls-min-version", "error", "ci/argus.hcl", "%SRCROOT%", 1, 0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if len(run.Invocations) != 1 {
+		t.Fatalf("invocations = %+v, want one", run.Invocations)
+	}
+	inv := run.Invocations[0]
+	if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 {
+		t.Fatalf("invocation = %+v, want unsuccessful with one notification for the errored check", inv)
+	}
+	n := inv.ToolExecutionNotifications[0]
+	if n.AssociatedRule == nil || n.AssociatedRule.ID != "broken-provider" || n.Level != "error" ||
+		!strings.Contains(n.Message.Text, "could not be completed") || len(n.Locations) != 1 ||
+		n.Locations[0].PhysicalLocation.Region.StartLine != 30 {
+		t.Errorf("notification = %+v", n)
+	}
+}
+
+// A run where nothing errored is a successful invocation without notifications.
+func TestSARIFInvocationSuccessful(t *testing.T) {
+	var log sarifLog
+	if err := json.Unmarshal(render(t, "sarif", emptyRun(), testOptions()), &log); err != nil {
+		t.Fatal(err)
+	}
+	if inv := log.Runs[0].Invocations; len(inv) != 1 || !inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 0 {
+		t.Errorf("invocations = %+v", inv)
 	}
 }
 

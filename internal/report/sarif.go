@@ -28,6 +28,27 @@ type sarifRun struct {
 	// Results is always present: an empty array tells GitHub the analysis ran and found
 	// nothing (which closes earlier alerts), where a missing one would mean it did not run.
 	Results []sarifResult `json:"results"`
+	// Invocations says whether the run completed; checks that could not run are its
+	// notifications, not results, so that a transient error does not open a code-scanning alert.
+	Invocations []sarifInvocation `json:"invocations"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level          string            `json:"level"`
+	Message        sarifText         `json:"message"`
+	Locations      []sarifLocation   `json:"locations,omitempty"`
+	AssociatedRule *sarifRuleRef     `json:"associatedRule,omitempty"`
+	Properties     map[string]string `json:"properties,omitempty"`
+}
+
+type sarifRuleRef struct {
+	ID    string `json:"id"`
+	Index int    `json:"index"`
 }
 
 type sarifTool struct {
@@ -105,6 +126,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 		InformationURI: informationURI,
 	}
 	results := []sarifResult{}
+	var notes []sarifNotification
 	ruleIndex := map[string]int{}
 	for _, j := range run.Jobs {
 		if _, seen := ruleIndex[j.Name]; !seen {
@@ -112,26 +134,29 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			driver.Rules = append(driver.Rules, sarifRuleFor(run, j, opts))
 		}
 		for _, r := range j.Results {
-			var level string
-			switch r.Status {
-			case sdk.StatusFail:
-				level = "error"
-			case sdk.StatusError:
-				level = "warning"
-			default:
-				continue // SARIF lists problems only
-			}
 			msg := r.Title
-			if r.Status == sdk.StatusError {
-				msg += " (the check could not be completed)"
-			}
 			if strings.TrimSpace(r.Reason) != "" {
 				msg += ": " + r.Reason
+			}
+			switch r.Status {
+			case sdk.StatusFail:
+			case sdk.StatusError:
+				// Could not run: not a finding about the code, so a notification of the
+				// invocation rather than an alert that opens and closes with a DNS blip.
+				notes = append(notes, sarifNotification{
+					Level:          "error",
+					Message:        sarifText{Text: "job " + j.Name + ": " + r.Title + " could not be completed: " + strings.TrimSpace(r.Reason)},
+					Locations:      []sarifLocation{sarifLocationFor(run, j, opts)},
+					AssociatedRule: &sarifRuleRef{ID: j.Name, Index: ruleIndex[j.Name]},
+				})
+				continue
+			default:
+				continue // SARIF lists problems only
 			}
 			results = append(results, sarifResult{
 				RuleID:    j.Name,
 				RuleIndex: ruleIndex[j.Name],
-				Level:     level,
+				Level:     "error",
 				Message:   sarifText{Text: msg},
 				Locations: []sarifLocation{sarifLocationFor(run, j, opts)},
 				PartialFingerprints: map[string]string{
@@ -147,6 +172,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			Tool:              sarifTool{Driver: driver},
 			AutomationDetails: sarifAutomationDetails{ID: opts.category()},
 			Results:           results,
+			Invocations:       []sarifInvocation{{ExecutionSuccessful: len(notes) == 0, ToolExecutionNotifications: notes}},
 		}},
 	}
 	enc := json.NewEncoder(w)
