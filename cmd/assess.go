@@ -144,6 +144,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if out.Run == nil {
 		return runErr
 	}
+	if err := assess.CarryLast(store.Dir(), plan, out.Run); err != nil {
+		a.logger.Warn("last results of not-due jobs", "err", err)
+	}
 	if len(due) > 0 {
 		_ = term.Tally(out.Run)
 	}

@@ -63,6 +63,8 @@ type jsonTally struct {
 	Fail  int `json:"fail"`
 	Error int `json:"error"`
 	Skip  int `json:"skip"`
+	// NotDue counts the jobs carried from an earlier run, which the other counts leave out.
+	NotDue int `json:"not_due,omitempty"`
 }
 
 type jsonJob struct {
@@ -77,6 +79,8 @@ type jsonJob struct {
 	Duration float64           `json:"duration_seconds"`
 	Results  []sdk.Result      `json:"results"`
 	Stderr   string            `json:"stderr,omitempty"`
+	// NotDue: the job was not due; its results are its last run's (start, end), not this run's.
+	NotDue bool `json:"not_due,omitempty"`
 }
 
 func writeJSON(w io.Writer, run *result.Run, opts Options) error {
@@ -91,7 +95,7 @@ func writeJSON(w io.Writer, run *result.Run, opts Options) error {
 			Duration: seconds(run.Started, run.Ended),
 			Config:   run.Config,
 		},
-		Tally: jsonTally{Total: t.Total(), Pass: t.Pass, Fail: t.Fail, Error: t.Error, Skip: t.Skip},
+		Tally: jsonTally{Total: t.Total(), Pass: t.Pass, Fail: t.Fail, Error: t.Error, Skip: t.Skip, NotDue: run.NotDue()},
 		Jobs:  []jsonJob{}, // an empty run is "jobs": [], not null, so consumers can iterate
 	}
 	for _, j := range run.Jobs {
@@ -106,6 +110,7 @@ func writeJSON(w io.Writer, run *result.Run, opts Options) error {
 			Duration: seconds(j.Start, j.End),
 			Results:  j.Results,
 			Stderr:   j.Stderr,
+			NotDue:   j.NotDue,
 		}
 		if len(jj.Labels) == 0 {
 			jj.Labels = nil

@@ -27,7 +27,11 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	t := run.Tally()
 	var head strings.Builder
 	fmt.Fprintf(&head, "## %s: %s\n\n", opts.toolName(), tallyText(t))
-	fmt.Fprintf(&head, "%s in %s", plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
+	notDue := run.NotDue()
+	fmt.Fprintf(&head, "%s in %s", plural(len(run.Jobs)-notDue, "job"), durationText(run.Started, run.Ended))
+	if notDue > 0 {
+		fmt.Fprintf(&head, " · %d not due (their last results are in the SARIF and JSON reports)", notDue)
+	}
 	if run.ID != "" {
 		fmt.Fprintf(&head, " · run %s", mdCode(run.ID))
 	}

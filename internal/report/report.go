@@ -103,19 +103,25 @@ type renderer func(w io.Writer, run *result.Run, opts Options) error
 
 // formats is the list of formats in the order Formats reports them. It is a function rather
 // than a package variable so there is no global mutable state.
+//
+// notDue says whether the format reports jobs that were not due with their last results
+// (result.Job.NotDue): SARIF must, or the upload closes their alerts, and the JSON report is the
+// complete record; JUnit and OSCAL describe what this run tested and assessed.
 func formats() []struct {
 	name   string
 	render renderer
+	notDue bool
 } {
 	return []struct {
 		name   string
 		render renderer
+		notDue bool
 	}{
-		{"json", writeJSON},
-		{"oscal", writeOSCAL},
-		{"sarif", writeSARIF},
-		{"junit", writeJUnit},
-		{"markdown", writeMarkdown},
+		{"json", writeJSON, true},
+		{"oscal", writeOSCAL, false},
+		{"sarif", writeSARIF, true},
+		{"junit", writeJUnit, false},
+		{"markdown", writeMarkdown, true},
 	}
 }
 
@@ -129,25 +135,34 @@ func Formats() []string {
 }
 
 func lookup(format string) (renderer, error) {
+	r, _, err := lookupFormat(format)
+	return r, err
+}
+
+func lookupFormat(format string) (renderer, bool, error) {
 	for _, f := range formats() {
 		if f.name == format {
-			return f.render, nil
+			return f.render, f.notDue, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown report format %q: use one of %s", format, strings.Join(Formats(), ", "))
+	return nil, false, fmt.Errorf("unknown report format %q: use one of %s", format, strings.Join(Formats(), ", "))
 }
 
 // Write renders run in format to w. Secrets are redacted and the run is put in a stable order
 // first; run itself is not modified.
 func Write(w io.Writer, format string, run *result.Run, opts Options) error {
-	render, err := lookup(format)
+	render, notDue, err := lookupFormat(format)
 	if err != nil {
 		return err
 	}
 	if run == nil {
 		return errors.New("render report: no run to report")
 	}
-	if err := render(w, normalize(run, opts.Secrets), opts); err != nil {
+	n := normalize(run, opts.Secrets)
+	if !notDue {
+		n.Jobs = slices.DeleteFunc(n.Jobs, func(j result.Job) bool { return j.NotDue })
+	}
+	if err := render(w, n, opts); err != nil {
 		return fmt.Errorf("render %s report: %w", format, err)
 	}
 	return nil
@@ -235,6 +250,7 @@ func normalize(run *result.Run, secrets []string) *result.Run {
 			Start:    j.Start,
 			End:      j.End,
 			Stderr:   red.s(j.Stderr),
+			NotDue:   j.NotDue,
 		}
 		for _, r := range j.Results {
 			nr := sdk.Result{
@@ -473,10 +489,14 @@ type jobResult struct {
 	Result sdk.Result
 }
 
-// flatten lists the results of a normalized run in job then title order.
+// flatten lists the results of a normalized run in job then title order, leaving out jobs that
+// were not due (their results are an earlier run's, already annotated and summarised then).
 func flatten(run *result.Run) []jobResult {
 	var out []jobResult
 	for i := range run.Jobs {
+		if run.Jobs[i].NotDue {
+			continue
+		}
 		for _, r := range run.Jobs[i].Results {
 			out = append(out, jobResult{Job: &run.Jobs[i], Result: r})
 		}

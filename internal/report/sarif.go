@@ -138,6 +138,10 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			if strings.TrimSpace(r.Reason) != "" {
 				msg += ": " + r.Reason
 			}
+			if j.NotDue {
+				// Kept so that the upload does not close the alert of a job that only was not due.
+				msg = fmt.Sprintf("[not due in this run; last run %s] %s", optTimestamp(j.End), msg)
+			}
 			switch r.Status {
 			case sdk.StatusFail:
 			case sdk.StatusError:

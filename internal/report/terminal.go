@@ -97,7 +97,13 @@ func (t *Terminal) Tally(run *result.Run) error {
 		case tally.Error > 0:
 			c = t.paint(color.FgYellow, color.Bold)
 		}
-		line = fmt.Sprintf("%s (%s in %s)\n", c.Sprint(tallyText(tally)), plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
+		notDue := run.NotDue()
+		line = fmt.Sprintf("%s (%s in %s", c.Sprint(tallyText(tally)), plural(len(run.Jobs)-notDue, "job"), durationText(run.Started, run.Ended))
+		if notDue > 0 {
+			// Their last results are in the reports, marked; they are not this run's.
+			line += fmt.Sprintf("; %d not due", notDue)
+		}
+		line += ")\n"
 	}
 	if _, err := io.WriteString(t.W, line); err != nil {
 		return fmt.Errorf("print tally: %w", err)

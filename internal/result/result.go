@@ -42,6 +42,10 @@ type Job struct {
 	Results []sdk.Result `json:"results"`
 	// Stderr is the bounded tail of the provider's stderr, kept when the job errored.
 	Stderr string `json:"stderr,omitempty"`
+	// NotDue marks a job that was not due in this run: its results are those of its last run
+	// (Start, End), carried from the state directory so that the reports still cover it (a
+	// SARIF upload would otherwise close its alerts). They count in no tally and no verdict.
+	NotDue bool `json:"not_due,omitempty"`
 }
 
 // Status is the worst status among the job's results (error > fail > pass > skip).
@@ -76,12 +80,26 @@ type Tally struct {
 }
 
 // Total is the number of results counted.
+// NotDue counts the jobs whose results were carried from an earlier run (Job.NotDue).
+func (r *Run) NotDue() int {
+	n := 0
+	for _, j := range r.Jobs {
+		if j.NotDue {
+			n++
+		}
+	}
+	return n
+}
+
 func (t Tally) Total() int { return t.Pass + t.Fail + t.Error + t.Skip }
 
 // Tally counts every result of every job.
 func (r *Run) Tally() Tally {
 	var t Tally
 	for _, j := range r.Jobs {
+		if j.NotDue {
+			continue // carried from an earlier run: not this run's outcome
+		}
 		for _, res := range j.Results {
 			switch res.Status {
 			case sdk.StatusPass:
