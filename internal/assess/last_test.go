@@ -97,4 +97,3 @@ func TestCarryLastCorrupt(t *testing.T) {
 		t.Errorf("not rewritten: %v", err)
 	}
 }
-
