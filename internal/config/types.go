@@ -76,7 +76,7 @@ type Job struct {
 	Name string
 	// Provider names a provider block or a built-in provider ("builtin/file").
 	Provider string
-	Schedule string        // "every 1h", a 5-field cron expression, or "always"; default "always"
+	Schedule string        // "every 1h", a 5-field cron expression or macro, or "always"; default "always"
 	Timeout  time.Duration // default DefaultJobTimeout
 	Labels   map[string]string
 	Subject  Subject
