@@ -16,6 +16,8 @@ import (
 	"github.com/fatih/color"
 	"github.com/willabides/kongplete"
 	"golang.org/x/term"
+
+	"github.com/compliance-framework/argus/internal/version"
 )
 
 // CLI is the whole command line.
@@ -37,9 +39,10 @@ type CLI struct {
 
 // Globals are the flags every command takes.
 type Globals struct {
-	LogLevel  string `enum:"debug,info,warn,error" default:"info" help:"How much argus logs to stderr: debug, info, warn or error."`
-	LogFormat string `enum:"text,json" default:"text" help:"Log format on stderr: text for people, json for log collectors."`
-	Color     string `enum:"auto,always,never" default:"auto" help:"Colour in terminal output: auto (when stdout is a terminal and NO_COLOR is unset), always or never."`
+	ShowVersion kong.VersionFlag `name:"version" help:"Print argus's version and exit."`
+	LogLevel    string           `enum:"debug,info,warn,error" default:"info" help:"How much argus logs to stderr: debug, info, warn or error."`
+	LogFormat   string           `enum:"text,json" default:"text" help:"Log format on stderr: text for people, json for log collectors."`
+	Color       string           `enum:"auto,always,never" default:"auto" help:"Colour in terminal output: auto (when stdout is a terminal and NO_COLOR is unset), always or never."`
 }
 
 // IO is what a command reads and writes; tests pass buffers.
@@ -99,6 +102,7 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(a),
+		kong.Vars{"version": version.Get().String()},
 	)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "argus: internal error: %v\n", err)
