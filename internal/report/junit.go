@@ -85,7 +85,7 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 		n := len(j.Results)
 		for _, r := range j.Results {
 			c := junitCase{
-				Name:      xmlClean(j.Name + "/" + r.Title),
+				Name:      xmlClean(junitName(j.Name, r.Title)),
 				Classname: xmlClean(j.Name),
 				// A provider checks all its results in one execution: each gets an equal share.
 				Time: fmt.Sprintf("%.3f", dur.Seconds()/float64(n)),
@@ -137,8 +137,21 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 // junitTime is the timestamp format of the JUnit schema (xs:dateTime without a zone): UTC.
 const junitTime = "2006-01-02T15:04:05"
 
+// junitMessage is the one-line message attribute: parsers and CI views show it on one line (a
+// newline in an attribute is normalised to a space by XML parsers anyway, unevenly), and the
+// element's body keeps the reason as written.
 func junitMessage(reason string) string {
-	return xmlClean(truncateRunes(strings.TrimSpace(reason), junitMessageLimit))
+	return xmlClean(truncateRunes(strings.Join(strings.Fields(reason), " "), junitMessageLimit))
+}
+
+// junitName names a test case "job: title". A "/" separator made titles that are paths
+// ("/etc/passwd") read "job//etc/passwd".
+func junitName(job, title string) string {
+	title = strings.Join(strings.Fields(title), " ")
+	if title == "" {
+		return job
+	}
+	return job + ": " + title
 }
 
 func problemBody(r sdk.Result) string {
