@@ -3,6 +3,9 @@ package assess
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -23,7 +26,11 @@ func StateDir(cfg *config.Config, flag string, getenv func(string) (string, bool
 		return cfg.Argus.StateDir, nil
 	}
 	if v, _ := getenv("CI"); v == "true" {
-		return filepath.Abs(".argus")
+		dir, err := filepath.Abs(".argus")
+		if err != nil {
+			return "", err
+		}
+		return dir, ignoreInGit(dir)
 	}
 	base, _ := getenv("XDG_STATE_HOME")
 	if base == "" {
@@ -39,4 +46,22 @@ func StateDir(cfg *config.Config, flag string, getenv func(string) (string, bool
 	}
 	sum := sha256.Sum256([]byte(abs))
 	return filepath.Join(base, "argus", filepath.Base(abs)+"-"+hex.EncodeToString(sum[:])[:12]), nil
+}
+
+// ignoreInGit gives the default CI state directory, which lives in the checkout, a .gitignore
+// that ignores everything in it, so that a later `git add -A` or a dirty-tree check in the
+// pipeline does not pick up argus's state, outbox or last results. An existing .gitignore is
+// the user's and is left alone.
+func ignoreInGit(dir string) error {
+	path := filepath.Join(dir, ".gitignore")
+	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create state directory %s: %w", dir, err)
+	}
+	if err := os.WriteFile(path, []byte("# Written by argus: its state, outbox and last results are not for version control.\n*\n"), 0o644); err != nil { //nolint:gosec // G306: a .gitignore is meant to be readable
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
