@@ -85,6 +85,8 @@ func TestAction(t *testing.T) {
 		wantRan []string
 		// wantStderr must appear in the failing step's stderr.
 		wantStderr string
+		// github is the github context (github.repository, github.actor, github.event...).
+		github map[string]string
 	}{
 		{
 			name:     "gate fails, reports still uploaded, exit 1 propagated",
@@ -116,6 +118,31 @@ func TestAction(t *testing.T) {
 			wantExit: 1,
 			wantOutputs: map[string]string{
 				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "category": "compliance/web/",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
+		},
+		{
+			name:     "a fork pull request skips the SARIF upload with a warning",
+			files:    good,
+			inputs:   map[string]string{"config": "checks"},
+			github:   map[string]string{"github.repository": "acme/app", "github.event.pull_request.head.repo.full_name": "mallory/app", "github.actor": "mallory"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "sarif-upload": "false",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload reports", "Propagate argus's exit code"},
+			wantStderr: "::warning title=argus::SARIF not uploaded to code scanning: this pull request comes from the fork mallory/app",
+		},
+		{
+			name:     "a pull request inside the repository uploads",
+			files:    good,
+			inputs:   map[string]string{"config": "checks"},
+			github:   map[string]string{"github.repository": "acme/app", "github.event.pull_request.head.repo.full_name": "acme/app", "github.actor": "alice"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif-upload": "true",
 			},
 			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
 				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
@@ -179,6 +206,7 @@ func TestAction(t *testing.T) {
 				inputs[k] = v
 			}
 			r := newActionRun(t, action, inputs)
+			r.github = tt.github
 			if err := os.CopyFS(filepath.Join(r.workspace, "checks"), os.DirFS(filepath.Join("testdata", "action", "config"))); err != nil {
 				t.Fatal(err)
 			}
@@ -236,6 +264,7 @@ type actionRun struct {
 	failed    bool   // a step failed: success() is false from then on
 	ran       []string
 	outputs   map[string]map[string]string // step id → outputs
+	github    map[string]string            // the github context: "github.repository" → value
 	log       strings.Builder
 }
 
@@ -320,6 +349,8 @@ func (r *actionRun) value(expr string) string {
 			r.t.Fatalf("unsupported expression %q", expr)
 		}
 		return r.outputs[id][out]
+	case strings.HasPrefix(expr, "github."):
+		return r.github[expr] // unset context values are empty, as on GitHub
 	case expr == "runner.temp":
 		return r.temp
 	case expr == "runner.os":
