@@ -34,7 +34,7 @@ const JSONVersion = 1
 //	}
 //
 // Secrets are replaced by "***". Optional strings and collections are omitted when empty.
-// testdata/argus-report-v1.schema.json is the JSON Schema of this format; the tests hold
+// docs/schemas/argus-report-v1.schema.json (published) is the JSON Schema of this format; the tests hold
 // every rendering to it.
 type jsonReport struct {
 	Version int       `json:"version"`

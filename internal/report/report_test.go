@@ -139,7 +139,7 @@ var (
 	oscalSchema = filepath.Join("..", "..", "testdata", "schemas", "oscal_complete_schema-1-1-3.json")
 	sarifSchema = filepath.Join("..", "..", "testdata", "schemas", "sarif-schema-2.1.0.json")
 	// argus's own JSON report documents itself with a schema kept beside its golden file.
-	jsonSchema = filepath.Join("testdata", "argus-report-v1.schema.json")
+	jsonSchema = filepath.Join("..", "..", "docs", "schemas", "argus-report-v1.schema.json")
 )
 
 func TestSchemaValid(t *testing.T) {
