@@ -42,6 +42,7 @@ type AssessCmd struct {
 	Report   []string `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit or markdown, to PATH (- for stdout). Repeatable."`
 	FailOn   string   `enum:"fail,error,never" default:"fail" help:"Which results fail the run with exit code 1: fail (default), error (fail and error), or never (report only)."`
 
+	Quiet         bool   `short:"q" help:"Print only failures, errors and the tally (the reports still hold everything)."`
 	SarifCategory string `placeholder:"CATEGORY" help:"SARIF automationDetails.id, which GitHub code scanning keeps alerts apart by (default: the report block's category, else argus/, or argus/shard-I-of-N/ with --shard)."`
 }
 
@@ -119,7 +120,7 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 		}
 	}
 	secrets := configSecrets(cfg)
-	term := &report.Terminal{W: view, Color: a.color, Secrets: secrets}
+	term := &report.Terminal{W: view, Color: a.color, Secrets: secrets, Quiet: c.Quiet, Order: assess.Order(plan.Due())}
 	due := plan.Due()
 	if len(due) == 0 {
 		fmt.Fprintln(view, noJobDue(plan))

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/fatih/color"
@@ -24,6 +25,36 @@ type Terminal struct {
 	Color bool
 	// Secrets are replaced by "***" in everything printed.
 	Secrets []string
+	// Order, when set, is the jobs' configuration order: Job holds back a finished job until
+	// every job before it has been printed, so that the view reads like the configuration
+	// rather than in completion order, and the job column is as wide as the longest name.
+	Order []string
+	// Quiet prints only failures, errors and the tally.
+	Quiet bool
+
+	pending  map[string]result.Job // finished, waiting for an earlier job in Order
+	next     int                   // index in Order of the next job to print
+	problems []string              // one line per fail or error result, repeated under the tally
+}
+
+// maxNameWidth caps the job column, so that one very long name does not push every title off
+// the screen.
+const maxNameWidth = 40
+
+func (t *Terminal) nameWidth() int {
+	w := 0
+	for _, n := range t.Order {
+		w = max(w, len([]rune(n)))
+	}
+	return min(w, maxNameWidth)
+}
+
+// pad left-aligns s in a column of width runes.
+func pad(s string, width int) string {
+	if n := len([]rune(s)); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
 }
 
 func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
@@ -56,12 +87,61 @@ func (t *Terminal) badge(s sdk.Status) string {
 //	FAIL   ssh-root-login  PermitRootLogin is off — PermitRootLogin is yes
 //
 // An error also shows the first lines of its reason, indented.
+//
+// With Order set, a job is printed once every job before it in Order has been.
 func (t *Terminal) Job(j result.Job) error {
+	if !slices.Contains(t.Order, j.Name) {
+		return t.print(j)
+	}
+	if t.pending == nil {
+		t.pending = map[string]result.Job{}
+	}
+	t.pending[j.Name] = j
+	for t.next < len(t.Order) {
+		pj, ok := t.pending[t.Order[t.next]]
+		if !ok {
+			break
+		}
+		delete(t.pending, pj.Name)
+		t.next++
+		if err := t.print(pj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush prints the jobs still held back (those after a job that never finished: interrupted).
+func (t *Terminal) flush() error {
+	for ; t.next < len(t.Order); t.next++ {
+		if pj, ok := t.pending[t.Order[t.next]]; ok {
+			delete(t.pending, pj.Name)
+			if err := t.print(pj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Terminal) print(j result.Job) error {
 	run := normalize(&result.Run{Jobs: []result.Job{j}}, t.Secrets)
 	nj := run.Jobs[0]
+	width := t.nameWidth()
 	var b strings.Builder
 	for _, r := range nj.Results {
-		fmt.Fprintf(&b, "%s  %s  %s", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title))
+		problem := r.Status == sdk.StatusFail || r.Status == sdk.StatusError
+		if problem {
+			line := fmt.Sprintf("%s  %s  %s", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title))
+			if reason := strings.TrimSpace(r.Reason); reason != "" {
+				line += " — " + oneLine(firstLines(reason, 1))
+			}
+			t.problems = append(t.problems, line)
+		}
+		if t.Quiet && !problem {
+			continue
+		}
+		fmt.Fprintf(&b, "%s  %s  %s", t.badge(r.Status), pad(oneLine(nj.Name), width), oneLine(r.Title))
 		reason := strings.TrimSpace(r.Reason)
 		switch {
 		case reason == "":
@@ -84,7 +164,13 @@ func (t *Terminal) Job(j result.Job) error {
 
 // Tally prints the closing line: "12 results: 9 pass, 2 fail, 1 error, 0 skip (5 jobs in
 // 1.2s)", or says plainly that no job was due.
+//
+// Below it, the failures and errors are listed again, indented, one line each, so that a long
+// run's problems need no scrolling (not with Quiet, where they are all just above).
 func (t *Terminal) Tally(run *result.Run) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
 	var line string
 	if len(run.Jobs) == 0 {
 		line = "No job was due: nothing ran.\n"
@@ -104,6 +190,12 @@ func (t *Terminal) Tally(run *result.Run) error {
 			line += fmt.Sprintf("; %d not due", notDue)
 		}
 		line += ")\n"
+	}
+	if !t.Quiet && len(t.problems) > 0 {
+		line += "Failures and errors:\n"
+		for _, p := range t.problems {
+			line += "  " + p + "\n"
+		}
 	}
 	if _, err := io.WriteString(t.W, line); err != nil {
 		return fmt.Errorf("print tally: %w", err)

@@ -42,6 +42,10 @@ ERROR  broken-provider  provider run
 FAIL   tls-min-version  TLS 1.2 or later — server accepted TLS 1.0 ]]> after a CDATA end
 SKIP   windows-only  registry key set — not a Windows host ]0;owned[2J
 6 results: 2 pass, 2 fail, 1 error, 1 skip (5 jobs in 1.5s)
+Failures and errors:
+  FAIL   ssh-root-login  PermitRootLogin is no — sshd_config says | PermitRootLogin yes | … (4 more lines)
+  ERROR  broken-provider  provider run — provider exited with status 2 (token ***) … (1 more lines)
+  FAIL   tls-min-version  TLS 1.2 or later — server accepted TLS 1.0 ]]> after a CDATA end
 `
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("terminal output (-want +got):\n%s", diff)
@@ -102,5 +106,55 @@ func TestTerminalErrorReasonLines(t *testing.T) {
 	want := "ERROR  j  t\n" + strings.Repeat("       line\n", 5) + "       … (4 more lines)\n"
 	if out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// With the configuration order given, jobs print in that order whatever order they finish in,
+// with the job column aligned; --quiet keeps failures, errors and the tally only.
+func TestTerminalOrderAlignmentQuiet(t *testing.T) {
+	jobs := map[string]result.Job{
+		"b":          {Name: "b", Results: []sdk.Result{{Title: "bt", Status: sdk.StatusPass}}},
+		"long-name":  {Name: "long-name", Results: []sdk.Result{{Title: "lt", Status: sdk.StatusFail, Reason: "bad\nworse"}}},
+		"a":          {Name: "a", Results: []sdk.Result{{Title: "at", Status: sdk.StatusPass}}},
+		"gone": {},
+	}
+	order := []string{"long-name", "a", "gone", "b"}
+	run := &result.Run{Started: t0, Ended: t0.Add(time.Second), Jobs: []result.Job{jobs["a"], jobs["b"], jobs["long-name"]}}
+	for _, tc := range []struct {
+		quiet bool
+		want  string
+	}{
+		{false, `FAIL   long-name  lt — bad … (1 more lines)
+PASS   a          at
+PASS   b          bt
+3 results: 2 pass, 1 fail, 0 error, 0 skip (3 jobs in 1s)
+Failures and errors:
+  FAIL   long-name  lt — bad … (1 more lines)
+`},
+		{true, `FAIL   long-name  lt — bad … (1 more lines)
+3 results: 2 pass, 1 fail, 0 error, 0 skip (3 jobs in 1s)
+`},
+	} {
+		var out bytes.Buffer
+		term := &Terminal{W: &out, Order: order, Quiet: tc.quiet}
+		// Completion order: b, a (printed only once long-name is), long-name; gone never
+		// finishes (interrupted), so b is printed by the tally.
+		for _, name := range []string{"b", "a"} {
+			if err := term.Job(jobs[name]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out.Len() != 0 {
+			t.Fatalf("printed before the first job in configuration order finished: %q", out.String())
+		}
+		if err := term.Job(jobs["long-name"]); err != nil {
+			t.Fatal(err)
+		}
+		if err := term.Tally(run); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, out.String()); diff != "" {
+			t.Errorf("quiet=%v (-want +got):\n%s", tc.quiet, diff)
+		}
 	}
 }
