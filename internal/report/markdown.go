@@ -15,14 +15,19 @@ import (
 // and the JSON report has the whole text.
 const markdownCellLimit = 500
 
+// markdownCommentLimit caps the Markdown report: it is meant for a pull-request comment, and
+// GitHub refuses a comment body over 65,536 characters (bytes are at least as many).
+const markdownCommentLimit = 65536
+
 func writeMarkdown(w io.Writer, run *result.Run, opts Options) error {
-	_, err := io.WriteString(w, markdown(run, opts, 0))
+	_, err := io.WriteString(w, markdown(run, opts, markdownCommentLimit))
 	return err
 }
 
-// markdown renders the summary table. With limit > 0 the document is at most limit bytes:
-// rows are left out from the end (passes are dropped first, failures last) and a note says
-// so and where the full report is.
+// markdown renders the summary: failures and errors in a table, then the passes and skips
+// collapsed in a <details> block, so that a run of 1,000 checks still shows its problems first.
+// With limit > 0 the document is at most limit bytes: rows are left out from the end (passes
+// and skips first, failures last) and a note says so and where the full report is.
 func markdown(run *result.Run, opts Options, limit int) string {
 	t := run.Tally()
 	var head strings.Builder
@@ -49,14 +54,54 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	slices.SortStableFunc(rows, func(a, b jobResult) int {
 		return statusRank(a.Result.Status) - statusRank(b.Result.Status)
 	})
-	head.WriteString("| Status | Job | Check | Reason |\n| --- | --- | --- | --- |\n")
-	var lines []string
+	var problems, others []string
+	var pass, skip int
 	for _, jr := range rows {
-		lines = append(lines, fmt.Sprintf("| %s | %s | %s | %s |\n",
-			statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(jr.Result.Reason)))
+		line := fmt.Sprintf("| %s | %s | %s | %s |\n",
+			statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(jr.Result.Reason))
+		switch jr.Result.Status {
+		case sdk.StatusFail, sdk.StatusError:
+			problems = append(problems, line)
+		default:
+			if jr.Result.Status == sdk.StatusSkip {
+				skip++
+			} else {
+				pass++
+			}
+			others = append(others, line)
+		}
 	}
+	const table = "| Status | Job | Check | Reason |\n| --- | --- | --- | --- |\n"
+	var summary []string
+	if pass > 0 {
+		summary = append(summary, fmt.Sprintf("%d passed", pass))
+	}
+	if skip > 0 {
+		summary = append(summary, fmt.Sprintf("%d skipped", skip))
+	}
+	// A blank line after <summary> and before </details>, or GitHub renders the table as text.
+	open := "\n<details><summary>" + strings.Join(summary, ", ") + "</summary>\n\n" + table
+	const closing = "\n</details>\n"
 
-	doc := head.String() + strings.Join(lines, "")
+	build := func(np, no int, note string) string {
+		var b strings.Builder
+		b.WriteString(head.String())
+		switch {
+		case np > 0:
+			b.WriteString(table)
+			b.WriteString(strings.Join(problems[:np], ""))
+		case len(problems) == 0:
+			b.WriteString("No failures or errors.\n")
+		}
+		if no > 0 {
+			b.WriteString(open)
+			b.WriteString(strings.Join(others[:no], ""))
+			b.WriteString(closing)
+		}
+		b.WriteString(note)
+		return b.String()
+	}
+	doc := build(len(problems), len(others), "")
 	if limit <= 0 || len(doc) <= limit {
 		return doc
 	}
@@ -64,19 +109,39 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	if where == "" {
 		where = "the reports argus wrote (--report)"
 	}
-	var b strings.Builder
-	b.WriteString(head.String())
-	shown := 0
-	for _, l := range lines {
-		note := cutNote(shown+1, len(lines), where)
-		if b.Len()+len(l)+len(note) > limit {
+	total := len(problems) + len(others)
+	// The note is longest with the most rows shown: reserve that, then add rows while they fit.
+	reserve := len(cutNote(total, total, where))
+	size := len(head.String()) + reserve
+	if len(problems) == 0 {
+		size += len("No failures or errors.\n")
+	}
+	np, no := 0, 0
+	for np < len(problems) {
+		extra := len(problems[np])
+		if np == 0 {
+			extra += len(table)
+		}
+		if size+extra > limit {
 			break
 		}
-		b.WriteString(l)
-		shown++
+		size += extra
+		np++
 	}
-	b.WriteString(cutNote(shown, len(lines), where))
-	return fitNote(b.String(), limit)
+	if np == len(problems) {
+		for no < len(others) {
+			extra := len(others[no])
+			if no == 0 {
+				extra += len(open) + len(closing)
+			}
+			if size+extra > limit {
+				break
+			}
+			size += extra
+			no++
+		}
+	}
+	return fitNote(build(np, no, cutNote(np+no, total, where)), limit)
 }
 
 func cutNote(shown, total int, where string) string {
