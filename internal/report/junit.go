@@ -101,7 +101,7 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 			case sdk.StatusError:
 				s.Errors++
 				if j.Stderr != "" {
-					body += "\n\nprovider stderr (tail):\n" + xmlClean(j.Stderr)
+					body += "\n\nprovider stderr (tail):\n" + xmlClean(plainText(j.Stderr))
 				}
 				c.Error = &junitProblem{Message: junitMessage(r.Reason), Type: "error", Body: body}
 			case sdk.StatusSkip:
@@ -141,7 +141,7 @@ const junitTime = "2006-01-02T15:04:05"
 // newline in an attribute is normalised to a space by XML parsers anyway, unevenly), and the
 // element's body keeps the reason as written.
 func junitMessage(reason string) string {
-	return xmlClean(truncateRunes(strings.Join(strings.Fields(reason), " "), junitMessageLimit))
+	return xmlClean(truncateRunes(strings.Join(strings.Fields(plainText(reason)), " "), junitMessageLimit))
 }
 
 // junitName names a test case "job: title". A "/" separator made titles that are paths
@@ -161,7 +161,7 @@ func problemBody(r sdk.Result) string {
 			parts = append(parts, s)
 		}
 	}
-	return xmlClean(strings.Join(parts, "\n\n"))
+	return xmlClean(plainText(strings.Join(parts, "\n\n")))
 }
 
 // xmlClean drops what XML 1.0 cannot carry at all (most control characters, invalid UTF-8,

@@ -171,22 +171,13 @@ func statusBadge(s sdk.Status) string {
 	return mdCell(string(s))
 }
 
-// mdCell makes s safe in one GitHub-flavoured Markdown table cell: backslashes and pipes are
-// escaped (an unescaped pipe starts a new cell), HTML is neutralised, and line breaks become
-// <br> (a raw newline would end the row).
+// mdCell makes s safe in one GitHub-flavoured Markdown table cell: control characters and
+// inline markup are neutralised (mdInline), pipes are escaped (an unescaped pipe starts a new
+// cell), and line breaks become <br> (a raw newline would end the row).
 func mdCell(s string) string {
-	s = truncateRunes(strings.TrimSpace(s), markdownCellLimit)
-	r := strings.NewReplacer(
-		`\`, `\\`,
-		"|", `\|`,
-		"&", "&amp;",
-		"<", "&lt;",
-		">", "&gt;",
-		"\r\n", "<br>",
-		"\n", "<br>",
-		"\r", "<br>",
-	)
-	return r.Replace(s)
+	s = truncateRunes(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), markdownCellLimit)
+	s = strings.ReplaceAll(s, "\r", "\n") // before plainText, which drops a lone CR
+	return strings.NewReplacer("|", `\|`, "\n", "<br>").Replace(mdInline(s))
 }
 
 func tallyText(t result.Tally) string {

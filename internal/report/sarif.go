@@ -149,7 +149,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 				// invocation rather than an alert that opens and closes with a DNS blip.
 				notes = append(notes, sarifNotification{
 					Level:          "error",
-					Message:        sarifText{Text: "job " + j.Name + ": " + r.Title + " could not be completed: " + strings.TrimSpace(r.Reason)},
+					Message:        sarifText{Text: plainText("job " + j.Name + ": " + r.Title + " could not be completed: " + strings.TrimSpace(r.Reason))},
 					Locations:      []sarifLocation{sarifLocationFor(run, j, opts)},
 					AssociatedRule: &sarifRuleRef{ID: j.Name, Index: ruleIndex[j.Name]},
 				})
@@ -161,7 +161,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 				RuleID:    j.Name,
 				RuleIndex: ruleIndex[j.Name],
 				Level:     "error",
-				Message:   sarifText{Text: msg},
+				Message:   sarifText{Text: plainText(msg)},
 				Locations: []sarifLocation{sarifLocationFor(run, j, opts)},
 				PartialFingerprints: map[string]string{
 					fingerprintKey: fingerprint(j.Name, j.Subject.Type, j.Subject.Identifier, r.Title),

@@ -208,16 +208,7 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(noControls(s)), " ")
 }
 
-// noControls drops control characters other than newline and tab, so that provider text
-// cannot move the cursor, retitle the window or fake colours on the user's terminal.
-func noControls(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// noControls drops terminal control sequences and control characters other than newline and
+// tab, so that provider text cannot move the cursor, retitle the window or fake colours on the
+// user's terminal (see sanitize.go).
+func noControls(s string) string { return plainText(s) }

@@ -40,7 +40,7 @@ ERROR  broken-provider  provider run
        provider exited with status 2 (token ***)
        see stderr
 FAIL   tls-min-version  TLS 1.2 or later — server accepted TLS 1.0 ]]> after a CDATA end
-SKIP   windows-only  registry key set — not a Windows host ]0;owned[2J
+SKIP   windows-only  registry key set — not a Windows host
 6 results: 2 pass, 2 fail, 1 error, 1 skip (5 jobs in 1.5s)
 Failures and errors:
   FAIL   ssh-root-login  PermitRootLogin is no — sshd_config says | PermitRootLogin yes | … (4 more lines)
