@@ -484,7 +484,7 @@ func TestMarkdownCell(t *testing.T) {
 		"crlf\r\nnext\r.": "crlf<br>next<br>.",
 		// Provider text renders as written: no emphasis, code, links or strikethrough, and no
 		// terminal escapes or bell.
-		"*x* _y_ `z` [l](u) ~~s~~": "\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\~\\~s\\~\\~",
+		"*x* _y_ `z` [l](u) ~~s~~":  "\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\~\\~s\\~\\~",
 		"bell\a \x1b[31mred\x1b[0m": "bell red",
 	} {
 		if got := mdCell(in); got != want {

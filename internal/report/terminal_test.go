@@ -113,10 +113,10 @@ func TestTerminalErrorReasonLines(t *testing.T) {
 // with the job column aligned; --quiet keeps failures, errors and the tally only.
 func TestTerminalOrderAlignmentQuiet(t *testing.T) {
 	jobs := map[string]result.Job{
-		"b":          {Name: "b", Results: []sdk.Result{{Title: "bt", Status: sdk.StatusPass}}},
-		"long-name":  {Name: "long-name", Results: []sdk.Result{{Title: "lt", Status: sdk.StatusFail, Reason: "bad\nworse"}}},
-		"a":          {Name: "a", Results: []sdk.Result{{Title: "at", Status: sdk.StatusPass}}},
-		"gone": {},
+		"b":         {Name: "b", Results: []sdk.Result{{Title: "bt", Status: sdk.StatusPass}}},
+		"long-name": {Name: "long-name", Results: []sdk.Result{{Title: "lt", Status: sdk.StatusFail, Reason: "bad\nworse"}}},
+		"a":         {Name: "a", Results: []sdk.Result{{Title: "at", Status: sdk.StatusPass}}},
+		"gone":      {},
 	}
 	order := []string{"long-name", "a", "gone", "b"}
 	run := &result.Run{Started: t0, Ended: t0.Add(time.Second), Jobs: []result.Job{jobs["a"], jobs["b"], jobs["long-name"]}}
