@@ -233,8 +233,8 @@ func TestOSCALContent(t *testing.T) {
 		t.Errorf("non-token control kept as a prop (-want +got):\n%s", diff)
 	}
 	// 6 results, one observation each; findings: per token control of pass/fail/error results
-	// (ssh fail: ac-17, ac-6; ssh pass: ac-17; etc pass: ac-6; tls fail: sc-8; broken: job
-	// name), none for the skip.
+	// (ssh fail: ac-17, ac-6; ssh pass: ac-17; etc pass: ac-6; tls fail: sc-8), none for the
+	// skip and none for broken, which names no control (a job name is not an objective).
 	if len(res.Observations) != 6 {
 		t.Errorf("got %d observations, want 6", len(res.Observations))
 	}
@@ -249,9 +249,77 @@ func TestOSCALContent(t *testing.T) {
 			t.Errorf("finding %q refers to an unknown observation", f.Title)
 		}
 	}
-	want := map[string]int{"ac-17=not-satisfied": 1, "ac-6=not-satisfied": 1, "ac-17=satisfied": 1, "ac-6=satisfied": 1, "sc-8=not-satisfied": 1, "broken-provider=not-satisfied": 1}
+	want := map[string]int{"ac-17=not-satisfied": 1, "ac-6=not-satisfied": 1, "ac-17=satisfied": 1, "ac-6=satisfied": 1, "sc-8=not-satisfied": 1}
 	if diff := cmp.Diff(want, states); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// Every reference in the OSCAL document resolves: import-ap to a back-matter resource, each
+// subject to an inventory item and each origin actor to a component of local-definitions; ids
+// are normalised to catalog form.
+func TestOSCALReferencesResolve(t *testing.T) {
+	run := fixtureRun()
+	run.Jobs[0].Labels["control"] = "IA-5, AC-2(1)"
+	out := render(t, "oscal", run, testOptions())
+	if err := validate(schema(t, oscalSchema), out); err != nil {
+		t.Fatalf("invalid: %v", err)
+	}
+	var doc struct {
+		AR oscalAR `json:"assessment-results"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ar := doc.AR
+	if len(ar.BackMatter.Resources) != 1 || ar.ImportAP.Href != "#"+ar.BackMatter.Resources[0].UUID {
+		t.Errorf("import-ap %q does not point at a back-matter resource: %+v", ar.ImportAP.Href, ar.BackMatter)
+	}
+	if rl := ar.BackMatter.Resources[0].RLinks; len(rl) != 1 || rl[0].Href != "ci/argus.hcl" {
+		t.Errorf("configuration resource links = %+v", rl)
+	}
+	res := ar.Results[0]
+	if res.LocalDefinitions == nil {
+		t.Fatal("no local-definitions")
+	}
+	items, comps := map[string]bool{}, map[string]bool{}
+	for _, it := range res.LocalDefinitions.InventoryItems {
+		items[it.UUID] = true
+	}
+	for _, c := range res.LocalDefinitions.Components {
+		comps[c.UUID] = true
+	}
+	for _, o := range res.Observations {
+		for _, s := range o.Subjects {
+			if s.Type != "inventory-item" || !items[s.SubjectUUID] {
+				t.Errorf("observation %q: subject %+v does not resolve to an inventory item", o.Title, s)
+			}
+		}
+		if len(o.Origins) != 1 || o.Origins[0].Actors[0].Type != "tool" || !comps[o.Origins[0].Actors[0].ActorUUID] {
+			t.Errorf("observation %q: origins %+v do not name the tool component", o.Title, o.Origins)
+		}
+	}
+	targets := map[string]bool{}
+	for _, f := range res.Findings {
+		targets[f.Target.TargetID] = true
+		if len(f.Origins) != 1 || !comps[f.Origins[0].Actors[0].ActorUUID] {
+			t.Errorf("finding %q: origins %+v", f.Title, f.Origins)
+		}
+	}
+	for _, j := range run.Jobs {
+		if targets[j.Name] {
+			t.Errorf("a finding targets the job name %q as an objective", j.Name)
+		}
+	}
+	for _, want := range []string{"ia-5", "ac-2.1"} {
+		if !targets[want] {
+			t.Errorf("no finding targets %q (catalog form); targets: %v", want, targets)
+		}
+	}
+	for _, bad := range []string{"IA-5", "AC-2(1)", "ac-2(1)"} {
+		if targets[bad] {
+			t.Errorf("control id %q not normalised", bad)
+		}
 	}
 }
 
@@ -269,19 +337,6 @@ func TestOSCALNoControls(t *testing.T) {
 	}
 	if !bytes.Contains(out, []byte(`"include-all": {}`)) {
 		t.Error("a run without controls does not review include-all")
-	}
-}
-
-func TestTokenize(t *testing.T) {
-	for in, want := range map[string]string{ //nolint:gosec // G101: job names that look like secret names, not secrets
-		"etc-passwd-perms": "etc-passwd-perms",
-		"3.3.1":            "_3.3.1",
-		"my job/with:odd":  "my-job-with-odd",
-		"":                 "_",
-	} {
-		if got := tokenize(in); got != want || !isToken(got) {
-			t.Errorf("tokenize(%q) = %q, want %q (a token)", in, got, want)
-		}
 	}
 }
 
