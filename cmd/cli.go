@@ -17,6 +17,7 @@ import (
 	"github.com/willabides/kongplete"
 	"golang.org/x/term"
 
+	"github.com/compliance-framework/argus/internal/jsonlog"
 	"github.com/compliance-framework/argus/internal/version"
 )
 
@@ -132,8 +133,14 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 	a.color = cli.useColor(stdio)
 	a.logger = cli.logger(stdio.Stderr)
 	a.logFormat = cli.LogFormat
+	if cli.LogFormat == "json" {
+		// Every stderr line a log record: plain lines, diagnostics, the final error.
+		jw := &jsonlog.Writer{Logger: a.logger}
+		defer jw.Flush()
+		a.Stderr = jw
+	}
 	err = kctx.Run()
-	return exitCode(ctx, err, stdio.Stderr)
+	return exitCode(ctx, err, a.Stderr)
 }
 
 func (g Globals) useColor(stdio IO) bool {
