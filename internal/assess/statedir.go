@@ -60,7 +60,7 @@ func ignoreInGit(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create state directory %s: %w", dir, err)
 	}
-	if err := os.WriteFile(path, []byte("# Written by argus: its state, outbox and last results are not for version control.\n*\n"), 0o644); err != nil { //nolint:gosec // G306: a .gitignore is meant to be readable
+	if err := os.WriteFile(path, []byte("# Written by argus: its state, outbox and last results are not for version control.\n*\n"), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
