@@ -74,6 +74,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	if a.env("GITHUB_ACTIONS") == "true" { // masks before anything else is printed
+		_ = (&report.GitHub{W: a.Stdout, Opts: report.Options{Secrets: configSecrets(cfg)}}).Mask()
+	}
 	shard, err := schedule.ParseShard(c.Shard)
 	if err != nil {
 		return err
@@ -187,6 +190,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app) error {
 	if cp != nil {
 		if pending = cp.deliver(ctx, a); pending > 0 {
 			fmt.Fprintf(a.Stderr, "argus: %d result(s) could not be delivered to the control plane; they wait in the outbox (see \"argus outbox list\")\n", pending)
+			if a.env("GITHUB_ACTIONS") == "true" {
+				fmt.Fprintf(view, "::warning title=argus::%d result(s) could not be delivered to the control plane; they wait in the outbox and the next run delivers them (exit code 4)\n", pending)
+			}
 		}
 	}
 	if runErr != nil {
