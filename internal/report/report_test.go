@@ -390,8 +390,8 @@ func TestSARIF(t *testing.T) {
 		t.Fatalf("invocations = %+v, want one", run.Invocations)
 	}
 	inv := run.Invocations[0]
-	if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 {
-		t.Fatalf("invocation = %+v, want unsuccessful with one notification for the errored check", inv)
+	if !inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 {
+		t.Fatalf("invocation = %+v, want argus's run successful with one notification for the errored check", inv)
 	}
 	n := inv.ToolExecutionNotifications[0]
 	if n.AssociatedRule == nil || n.AssociatedRule.ID != "broken-provider" || n.Level != "error" ||

@@ -28,8 +28,8 @@ type sarifRun struct {
 	// Results is always present: an empty array tells GitHub the analysis ran and found
 	// nothing (which closes earlier alerts), where a missing one would mean it did not run.
 	Results []sarifResult `json:"results"`
-	// Invocations says whether the run completed; checks that could not run are its
-	// notifications, not results, so that a transient error does not open a code-scanning alert.
+	// Invocations holds the checks that could not run, as notifications rather than results,
+	// so that a transient error does not open a code-scanning alert.
 	Invocations []sarifInvocation `json:"invocations"`
 }
 
@@ -176,7 +176,9 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			Tool:              sarifTool{Driver: driver},
 			AutomationDetails: sarifAutomationDetails{ID: opts.category()},
 			Results:           results,
-			Invocations:       []sarifInvocation{{ExecutionSuccessful: len(notes) == 0, ToolExecutionNotifications: notes}},
+			// argus itself completed: a check that could not run is a notification, not a
+			// failed analysis (which consumers may treat as "no results", not "nothing found").
+			Invocations: []sarifInvocation{{ExecutionSuccessful: true, ToolExecutionNotifications: notes}},
 		}},
 	}
 	enc := json.NewEncoder(w)
