@@ -40,10 +40,11 @@ type CLI struct {
 
 // Globals are the flags every command takes.
 type Globals struct {
+	LogLevel  string `enum:"debug,info,warn,error" default:"info" help:"How much argus logs to stderr: debug, info, warn or error."`
+	LogFormat string `enum:"text,json" default:"text" help:"Log format on stderr: text for people, json for log collectors."`
+	Color     string `enum:"auto,always,never" default:"auto" help:"Colour in terminal output: auto (when stdout is a terminal and NO_COLOR is unset), always or never."`
+
 	ShowVersion kong.VersionFlag `name:"version" help:"Print argus's version and exit."`
-	LogLevel    string           `enum:"debug,info,warn,error" default:"info" help:"How much argus logs to stderr: debug, info, warn or error."`
-	LogFormat   string           `enum:"text,json" default:"text" help:"Log format on stderr: text for people, json for log collectors."`
-	Color       string           `enum:"auto,always,never" default:"auto" help:"Colour in terminal output: auto (when stdout is a terminal and NO_COLOR is unset), always or never."`
 }
 
 // IO is what a command reads and writes; tests pass buffers.
