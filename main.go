@@ -8,6 +8,8 @@ import (
 	"syscall"
 
 	"github.com/compliance-framework/argus/cmd"
+	"github.com/compliance-framework/argus/internal/exitcode"
+	"github.com/compliance-framework/argus/internal/procguard"
 )
 
 func main() {
@@ -16,6 +18,7 @@ func main() {
 
 // run is main without os.Exit, so that the end-to-end tests can run argus in-process.
 func run() int {
+	procguard.Harden(os.Stderr) // before anything else: providers must not inherit or read what argus holds
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)
@@ -28,7 +31,7 @@ func run() int {
 			// Stop listening so that a second signal has its default effect: a user pressing
 			// ^C twice gets out at once, without the clean flush.
 			signal.Stop(sigs)
-			cancel(&cmd.SignalError{Signal: s})
+			cancel(&exitcode.SignalError{Signal: s})
 		case <-done:
 		}
 	}()

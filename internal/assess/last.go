@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/compliance-framework/argus/internal/atomicfile"
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 )
 
 // LastResultsFile, in the state directory, holds each job's most recent results, so that a run
@@ -84,6 +86,17 @@ func CarryLast(stateDir string, plan Plan, run *result.Run) error {
 	}
 	slices.SortStableFunc(run.Jobs, func(a, b result.Job) int { return strings.Compare(a.Name, b.Name) })
 	return errors.Join(readErr, writeErr)
+}
+
+// WaiveCarried applies the waivers of rules, as they stand at now, to the not-due jobs of run:
+// their results are an earlier run's, but whether a failure is waived is today's decision (a
+// waiver may have expired, or been written, since), as it is for the jobs that ran.
+func WaiveCarried(run *result.Run, rules []waiver.Waiver, now time.Time) {
+	for i := range run.Jobs {
+		if run.Jobs[i].NotDue {
+			waive(&run.Jobs[i], rules, now)
+		}
+	}
 }
 
 func readLast(path string) (lastFile, error) {

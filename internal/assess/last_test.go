@@ -9,6 +9,7 @@ import (
 
 	"github.com/compliance-framework/argus/internal/result"
 	"github.com/compliance-framework/argus/internal/state"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -95,5 +96,32 @@ func TestCarryLastCorrupt(t *testing.T) {
 	}
 	if _, err := readLast(path); err != nil {
 		t.Errorf("not rewritten: %v", err)
+	}
+}
+
+// Whether a carried failure is waived is decided now, not by the run that recorded it: a waiver
+// that has expired since no longer applies, and one written since does.
+func TestWaiveCarried(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	old := waiver.Waiver{Name: "old", Job: "a", Reason: "r", Expires: now.AddDate(0, 0, -1)}
+	fresh := waiver.Waiver{Name: "fresh", Job: "b", Reason: "r", Expires: now.AddDate(0, 1, 0)}
+	fail := []sdk.Result{{Title: "t", Status: sdk.StatusFail}}
+	run := &result.Run{Jobs: []result.Job{
+		{Name: "a", NotDue: true, Results: fail, Waivers: map[string]waiver.Waiver{"t": old}},
+		{Name: "b", NotDue: true, Results: fail},
+		{Name: "c", Results: fail, Waivers: map[string]waiver.Waiver{"t": old}}, // ran: execute decided
+	}}
+	WaiveCarried(run, []waiver.Waiver{old, fresh}, now)
+	if _, ok := run.Jobs[0].Waivers["t"]; ok {
+		t.Error("a waiver that has expired since still waives the carried failure")
+	}
+	if w, ok := run.Jobs[0].Expired["t"]; !ok || w.Name != "old" {
+		t.Errorf("expired = %+v, want old", run.Jobs[0].Expired)
+	}
+	if w, ok := run.Jobs[1].Waivers["t"]; !ok || w.Name != "fresh" {
+		t.Errorf("waivers = %+v, want fresh", run.Jobs[1].Waivers)
+	}
+	if _, ok := run.Jobs[2].Waivers["t"]; !ok {
+		t.Error("a job that ran was re-waived")
 	}
 }

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
 // FileSuffix ends the name of every configuration file argus reads from a directory.
@@ -29,6 +29,12 @@ type LoadOptions struct {
 	// ArgusVersion is the running argus's version, checked against argus.required_version.
 	// The check is skipped when it is "" or "dev" (a development build).
 	ArgusVersion string
+	// WaiverFiles are more files to read waiver blocks from (and nothing else): --waivers, so
+	// that a security team can own its waivers apart from the checks. Relative paths are
+	// relative to the working directory.
+	WaiverFiles []string
+	// Now is the clock waiver expiries are checked against. Default: time.Now.
+	Now func() time.Time
 }
 
 func (o *LoadOptions) withDefaults() LoadOptions {
@@ -41,6 +47,9 @@ func (o *LoadOptions) withDefaults() LoadOptions {
 	}
 	if out.Hostname == nil {
 		out.Hostname = os.Hostname
+	}
+	if out.Now == nil {
+		out.Now = time.Now
 	}
 	return out
 }
@@ -72,7 +81,6 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 	}
 	cfg.Dir = absDir
 
-	parser := hclparse.NewParser()
 	l := newLoader(o, cfg)
 	for _, name := range names {
 		src, err := os.ReadFile(name) //nolint:gosec // G304: the configuration files the operator pointed argus at
@@ -84,7 +92,7 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 			})
 			continue
 		}
-		f, parseDiags := parseHCL(parser, src, name) // refuses a file nested too deeply to parse (depth.go)
+		f, parseDiags := parseHCL(src, name) // size and nesting checked first (depth.go), then parsed (parse.go)
 		diags = append(diags, parseDiags...)
 		if f == nil {
 			continue
@@ -97,6 +105,29 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 		}
 		l.decodeFile(f)
 	}
+	for _, name := range o.WaiverFiles {
+		if name == "" {
+			continue // an empty ARGUS_WAIVERS means none
+		}
+		src, err := os.ReadFile(name) //nolint:gosec // G304: the waiver file the operator pointed argus at
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read waiver file",
+				Detail:   fmt.Sprintf("Reading %q (--waivers): %v. Check that the file exists and is readable.", name, err),
+			})
+			continue
+		}
+		f, parseDiags := parseHCL(src, name) // the same size and nesting limits as configuration files
+		diags = append(diags, parseDiags...)
+		if f == nil {
+			continue
+		}
+		cfg.Files[name] = f
+		if !parseDiags.HasErrors() {
+			l.decodeWaiverFile(f)
+		}
+	}
 	if !diags.HasErrors() {
 		l.finish()
 	}
@@ -104,6 +135,7 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 
 	sort.Slice(cfg.Jobs, func(i, j int) bool { return cfg.Jobs[i].Name < cfg.Jobs[j].Name })
 	sort.Slice(cfg.Providers, func(i, j int) bool { return cfg.Providers[i].Name < cfg.Providers[j].Name })
+	sort.Slice(cfg.Waivers, func(i, j int) bool { return cfg.Waivers[i].Name < cfg.Waivers[j].Name })
 	sort.Slice(cfg.Registries, func(i, j int) bool { return cfg.Registries[i].Host < cfg.Registries[j].Host })
 	return cfg, diags
 }
@@ -170,12 +202,13 @@ func configFiles(path string) (names []string, dir string, diags hcl.Diagnostics
 // WriteDiagnostics prints diags for a human: each starts with the file:line:col it is about
 // (editors and CI log viewers link that form), followed by hcl's rendering with a snippet of
 // the source when files holds the file. color adds terminal colours.
+// Secret values (client_secret) are shown as asterisks.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
 	if rw, ok := w.(RecordWriter); ok {
 		writeDiagnosticRecords(rw, diags)
 		return nil
 	}
-	tw := hcl.NewDiagnosticTextWriter(w, files, 0, color)
+	tw := hcl.NewDiagnosticTextWriter(w, redactFiles(files), 0, color)
 	for _, d := range diags {
 		if d.Subject != nil {
 			if _, err := fmt.Fprintf(w, "%s: ", pos(*d.Subject)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/compliance-framework/argus/internal/result"
@@ -74,8 +75,7 @@ type Step struct {
 }
 
 // Labels argus adds to every result's labels. They are part of the stream UUID's seed and
-// override job and result labels of the same name, so a provider cannot move its result into
-// another job's stream.
+// override job and result labels of the same name.
 const (
 	LabelJob      = "_job"
 	LabelProvider = "_provider"
@@ -93,12 +93,18 @@ const maxStepRemarks = 16 << 10
 //     accepts any state string, but its compliance views only know satisfied and not-satisfied
 //     (anything else is "unknown"), and OSCAL allows only those two. A check that could not be
 //     performed must not leave a stream looking satisfied.
+//   - a waived fail stays not-satisfied: the waiver (name, expiry, reason, approver) is added
+//     to the remarks and as argus-waiver* props, because a waiver is a decision, not a pass.
 //   - skip → ok is false: a skip asserts nothing, so there is nothing to send; the result still
 //     appears in the local reports.
 //
-// Labels are the job's labels, then the result's, then _job, _provider, _subject (the subject's
-// identifier) and _title (the result's title); the stream UUID is SeededUUID of them. Start and
-// End are the job's, clamped so that neither is after now nor start after end.
+// The stream UUID is SeededUUID of the labels argus controls: the job's (from the operator's
+// configuration or the control plane's job spec), then _job, _provider, _subject (the subject's
+// identifier) and _title (the result's title). The labels a provider returns are on the evidence
+// but not in the seed, and lose to argus's on a clash, so that a provider cannot choose a label
+// that moves its result into another stream. (The title is the provider's and is in the seed:
+// see "Stream identity" in docs/design-notes.md for what that leaves open.) Start and End are the
+// job's, clamped so that neither is after now nor start after end.
 func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time) (ev Evidence, ok bool) {
 	var status Status
 	switch res.Status {
@@ -112,14 +118,11 @@ func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time)
 		return Evidence{}, false
 	}
 
-	labels := make(map[string]string, len(job.Labels)+len(res.Labels)+4)
-	maps.Copy(labels, job.Labels)
+	seed := StreamLabels(job, res.Title)
+	stream := SeededUUID(seed)
+	labels := make(map[string]string, len(res.Labels)+len(seed))
 	maps.Copy(labels, res.Labels)
-	labels[LabelJob] = job.Name
-	labels[LabelProvider] = job.Provider
-	labels[LabelSubject] = job.Subject.Identifier
-	labels[LabelTitle] = res.Title
-	stream := SeededUUID(labels)
+	maps.Copy(labels, seed)
 
 	start, end := clampTimes(job.Start, job.End, now)
 	ev = Evidence{
@@ -132,6 +135,26 @@ func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time)
 		End:         end,
 		Status:      status,
 		Props:       []Prop{{Name: "argus-status", Value: string(res.Status)}},
+	}
+	if res.Severity != "" {
+		ev.Props = append(ev.Props, Prop{Name: "argus-severity", Value: string(res.Severity)})
+	}
+	if w, ok := job.Waiver(res); ok {
+		// A waiver is a decision, not a pass: the state stays not-satisfied, and the waiver
+		// travels with it for whoever reviews the stream.
+		note := fmt.Sprintf("Waived by %q until %s: %s", w.Name, w.ExpiresText(), w.Reason)
+		if w.ApprovedBy != "" {
+			note += " (approved by " + w.ApprovedBy + ")"
+		}
+		ev.Status.Remarks = strings.TrimSpace(ev.Status.Remarks + "\n" + note)
+		ev.Remarks = strings.TrimSpace(ev.Remarks + "\n\n" + note)
+		ev.Props = append(ev.Props,
+			Prop{Name: "argus-waiver", Value: w.Name},
+			Prop{Name: "argus-waiver-expires", Value: w.ExpiresText()},
+			Prop{Name: "argus-waiver-reason", Value: w.Reason})
+		if w.ApprovedBy != "" {
+			ev.Props = append(ev.Props, Prop{Name: "argus-waiver-approved-by", Value: w.ApprovedBy})
+		}
 	}
 	runID := ""
 	if run != nil {
@@ -170,6 +193,19 @@ func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time)
 		ev.Activities = []Activity{act}
 	}
 	return ev, true
+}
+
+// StreamLabels are the labels a result's stream UUID is seeded from: the job's labels, then
+// argus's own _job, _provider, _subject and _title. Nothing in them comes from the provider but
+// the title.
+func StreamLabels(job result.Job, title string) map[string]string {
+	labels := make(map[string]string, len(job.Labels)+4)
+	maps.Copy(labels, job.Labels)
+	labels[LabelJob] = job.Name
+	labels[LabelProvider] = job.Provider
+	labels[LabelSubject] = job.Subject.Identifier
+	labels[LabelTitle] = title
+	return labels
 }
 
 // clampTimes keeps start and end at or before now and start at or before end. A zero time

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 	"github.com/google/go-cmp/cmp"
 )
@@ -24,15 +25,29 @@ func TestNewEvidence(t *testing.T) {
 	if !ok {
 		t.Fatal("fail result not delivered")
 	}
+	// The provider's labels are on the evidence, but the job's win a clash, and the stream is
+	// seeded from argus's labels only (issue 15, item 5).
 	wantLabels := map[string]string{
-		"team": "security", "path": "/etc/passwd",
+		"team": "platform", "path": "/etc/passwd",
 		"_job": "etc-passwd-perms", "_provider": "builtin/file", "_subject": "host/web-1", "_title": "mode of /etc/passwd",
 	}
 	if diff := cmp.Diff(wantLabels, ev.Labels); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
-	if ev.UUID != SeededUUID(wantLabels) {
-		t.Errorf("uuid %s is not SeededUUID(labels)", ev.UUID)
+	wantSeed := map[string]string{
+		"team": "platform",
+		"_job": "etc-passwd-perms", "_provider": "builtin/file", "_subject": "host/web-1", "_title": "mode of /etc/passwd",
+	}
+	if ev.UUID != SeededUUID(wantSeed) {
+		t.Errorf("uuid %s is not SeededUUID of the job's and argus's labels", ev.UUID)
+	}
+	// Whatever labels the provider returns, the stream stays put.
+	for _, forged := range []map[string]string{nil, {"team": "other"}, {"x": "forged-by-the-provider"}, {"_job": "another-job", "_title": "t"}} {
+		res2 := res
+		res2.Labels = forged
+		if ev2, _ := NewEvidence(run, job, res2, now); ev2.UUID != ev.UUID {
+			t.Errorf("provider labels %v moved the result to stream %s, want %s", forged, ev2.UUID, ev.UUID)
+		}
 	}
 	if !ev.End.Equal(now) || !ev.Start.Equal(now.Add(-3*time.Second)) {
 		t.Errorf("start %v end %v, want end clamped to now", ev.Start, ev.End)
@@ -104,5 +119,37 @@ func TestNewEvidenceObservationsAndZeroTimes(t *testing.T) {
 	}
 	if ev.Subjects != nil {
 		t.Errorf("subjects %v for a job without a subject", ev.Subjects)
+	}
+}
+
+func TestNewEvidenceWaivedStaysNotSatisfied(t *testing.T) {
+	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
+	w := waiver.Waiver{Name: "legacy-ssh", Job: "ssh-*", Reason: "bastion, replaced in Q1", ApprovedBy: "security@example.com",
+		Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}
+	res := sdk.Result{Title: "root login", Status: sdk.StatusFail, Severity: sdk.SeverityHigh, Reason: "PermitRootLogin yes"}
+	job := result.Job{Name: "ssh-root", Provider: "builtin/file", Waivers: map[string]waiver.Waiver{"root login": w}}
+	ev, ok := NewEvidence(nil, job, res, now)
+	if !ok {
+		t.Fatal("a waived failure must still be sent")
+	}
+	if ev.Status.State != StateNotSatisfied || ev.Status.Reason != "fail" {
+		t.Errorf("status = %+v: a waiver is a decision, not a pass", ev.Status)
+	}
+	const note = `Waived by "legacy-ssh" until 2027-03-31: bastion, replaced in Q1 (approved by security@example.com)`
+	if ev.Status.Remarks != "PermitRootLogin yes\n"+note || ev.Remarks != note {
+		t.Errorf("remarks = %q / %q", ev.Status.Remarks, ev.Remarks)
+	}
+	wantProps := []Prop{
+		{"argus-status", "fail"}, {"argus-severity", "high"},
+		{"argus-waiver", "legacy-ssh"}, {"argus-waiver-expires", "2027-03-31"},
+		{"argus-waiver-reason", "bastion, replaced in Q1"}, {"argus-waiver-approved-by", "security@example.com"},
+	}
+	if diff := cmp.Diff(wantProps, ev.Props); diff != "" {
+		t.Errorf("props (-want +got):\n%s", diff)
+	}
+	// The waiver changes nothing about the stream: the same check continues it.
+	unwaived, _ := NewEvidence(nil, result.Job{Name: "ssh-root", Provider: "builtin/file"}, res, now)
+	if unwaived.UUID != ev.UUID {
+		t.Error("a waived result moved to another stream")
 	}
 }

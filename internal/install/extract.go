@@ -1,18 +1,13 @@
 package install
 
 import (
-	"archive/tar"
-	"archive/zip"
-	"compress/gzip"
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"io/fs"
-	"os"
-	"path"
-	"strings"
+
+	"github.com/compliance-framework/argus/internal/archive"
 )
+
+// The extractor lives in internal/archive so that internal/oci applies the same hostile-archive
+// rules without importing this package; these names keep install's callers unchanged.
 
 // Limits bound what extracting one archive may produce. Zero fields mean the defaults.
 type Limits struct {
@@ -22,236 +17,17 @@ type Limits struct {
 
 // Default extraction limits.
 const (
-	DefaultMaxFiles = 1000
-	DefaultMaxBytes = 512 << 20
+	DefaultMaxFiles = archive.DefaultMaxFiles
+	DefaultMaxBytes = archive.DefaultMaxBytes
 )
 
-func (l Limits) withDefaults() Limits {
-	if l.MaxFiles <= 0 {
-		l.MaxFiles = DefaultMaxFiles
-	}
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultMaxBytes
-	}
-	return l
-}
+func (l Limits) withDefaults() Limits { return Limits(archive.Limits(l).WithDefaults()) }
 
 // ArchiveError says why an archive was refused; nothing it produced is kept.
-type ArchiveError struct {
-	Archive string
-	Entry   string // "" when the problem is the archive as a whole
-	Reason  string
-}
+type ArchiveError = archive.Error
 
-func (e *ArchiveError) Error() string {
-	if e.Entry == "" {
-		return fmt.Sprintf("archive %q: %s", e.Archive, e.Reason)
-	}
-	return fmt.Sprintf("archive %q: entry %q: %s", e.Archive, e.Entry, e.Reason)
-}
+func archiveFormat(name string) (string, error) { return archive.Format(name) }
 
-// archiveFormat tells the format from the file name, as the index's URLs name it.
-func archiveFormat(name string) (string, error) {
-	switch {
-	case strings.HasSuffix(name, ".zip"):
-		return "zip", nil
-	case strings.HasSuffix(name, ".tar.gz"), strings.HasSuffix(name, ".tgz"):
-		return "tar.gz", nil
-	}
-	return "", fmt.Errorf("archive %q: unsupported format (want .zip or .tar.gz)", name)
-}
-
-// extract unpacks the archive file src (format "zip" or "tar.gz") into the empty directory dst,
-// which it treats as a root it can never leave: entries that are symlinks, hard links, devices,
-// absolute, or that climb with "..", are refused, as are archives with too many entries or too
-// many bytes (counted as written, not as the headers claim).
 func extract(ctx context.Context, src, format, dst string, lim Limits) error {
-	lim = lim.withDefaults()
-	root, err := os.OpenRoot(dst)
-	if err != nil {
-		return fmt.Errorf("open extraction directory: %w", err)
-	}
-	defer func() { _ = root.Close() }() // a directory handle: nothing buffered to lose
-	x := &extractor{ctx: ctx, name: src, root: root, lim: lim, seen: map[string]bool{}}
-	switch format {
-	case "zip":
-		return x.zip(src)
-	case "tar.gz":
-		return x.tarGz(src)
-	}
-	return &ArchiveError{Archive: src, Reason: fmt.Sprintf("unsupported format %q", format)}
-}
-
-type extractor struct {
-	ctx     context.Context
-	name    string
-	root    *os.Root
-	lim     Limits
-	files   int
-	written int64
-	seen    map[string]bool
-}
-
-func (x *extractor) fail(entry, reason string) error {
-	return &ArchiveError{Archive: x.name, Entry: entry, Reason: reason}
-}
-
-func (x *extractor) zip(src string) error {
-	r, err := zip.OpenReader(src)
-	if err != nil {
-		return x.fail("", fmt.Sprintf("not a valid zip file: %v", err))
-	}
-	defer func() { _ = r.Close() }() // read-only
-	if len(r.File) > x.lim.MaxFiles {
-		return x.fail("", fmt.Sprintf("has %d entries, more than the limit of %d", len(r.File), x.lim.MaxFiles))
-	}
-	for _, f := range r.File {
-		mode := f.Mode()
-		switch {
-		case mode&fs.ModeSymlink != 0:
-			return x.fail(f.Name, "is a symbolic link; provider archives may hold only regular files and directories")
-		case mode.IsDir():
-			if err := x.mkdir(f.Name); err != nil {
-				return err
-			}
-		case mode.IsRegular():
-			rc, err := f.Open()
-			if err != nil {
-				return x.fail(f.Name, fmt.Sprintf("cannot be read: %v", err))
-			}
-			err = x.file(f.Name, rc)
-			_ = rc.Close() // read-only; a bad entry already failed in x.file through the checksum
-			if err != nil {
-				return err
-			}
-		default:
-			return x.fail(f.Name, fmt.Sprintf("has unsupported type %v", mode.Type()))
-		}
-	}
-	return nil
-}
-
-func (x *extractor) tarGz(src string) error {
-	f, err := os.Open(src) //nolint:gosec // G304: src is the archive argus just downloaded into its scratch directory
-	if err != nil {
-		return fmt.Errorf("open archive: %w", err)
-	}
-	defer func() { _ = f.Close() }() // read-only
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return x.fail("", fmt.Sprintf("not a valid gzip file: %v", err))
-	}
-	defer func() { _ = gz.Close() }() // read-only; a truncated stream fails in tar.Next
-	tr := tar.NewReader(gz)
-	for n := 0; ; n++ {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return x.fail("", fmt.Sprintf("not a valid tar stream: %v", err))
-		}
-		if n >= x.lim.MaxFiles {
-			return x.fail("", fmt.Sprintf("has more than %d entries", x.lim.MaxFiles))
-		}
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := x.mkdir(h.Name); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			if err := x.file(h.Name, tr); err != nil {
-				return err
-			}
-		case tar.TypeSymlink, tar.TypeLink:
-			return x.fail(h.Name, "is a link; provider archives may hold only regular files and directories")
-		case tar.TypeXGlobalHeader:
-			// PAX global headers carry metadata only.
-		default:
-			return x.fail(h.Name, fmt.Sprintf("has unsupported tar type %q", h.Typeflag))
-		}
-	}
-}
-
-// cleanName validates an entry name and returns it cleaned, in slash form, relative to the root.
-func (x *extractor) cleanName(name string) (string, error) {
-	if err := checkEntryName(name); err != nil {
-		return "", x.fail(name, err.Error())
-	}
-	return path.Clean(strings.TrimSuffix(name, "/")), nil
-}
-
-// checkEntryName refuses the names that would escape the extraction directory or mean
-// different things on different systems.
-func checkEntryName(name string) error {
-	switch {
-	case name == "" || name == "/" || name == "./":
-		return errors.New("has an empty name")
-	case strings.ContainsRune(name, 0):
-		return errors.New("has a NUL byte in its name")
-	case strings.Contains(name, `\`):
-		return errors.New(`has a backslash in its name`)
-	case strings.HasPrefix(name, "/") || (len(name) >= 2 && name[1] == ':'):
-		return errors.New("has an absolute path")
-	}
-	for _, elem := range strings.Split(strings.TrimSuffix(name, "/"), "/") {
-		if elem == ".." {
-			return errors.New(`climbs out of the archive with ".."`)
-		}
-	}
-	return nil
-}
-
-func (x *extractor) mkdir(name string) error {
-	clean, err := x.cleanName(name)
-	if err != nil {
-		return err
-	}
-	if clean == "." {
-		return nil
-	}
-	if err := x.root.MkdirAll(clean, 0o755); err != nil {
-		return x.fail(name, fmt.Sprintf("cannot create directory: %v", err))
-	}
-	return nil
-}
-
-func (x *extractor) file(name string, r io.Reader) error {
-	if err := x.ctx.Err(); err != nil {
-		return fmt.Errorf("extract %q: interrupted: %w", x.name, err)
-	}
-	clean, err := x.cleanName(name)
-	if err != nil {
-		return err
-	}
-	if x.seen[clean] {
-		return x.fail(name, "appears twice")
-	}
-	x.seen[clean] = true
-	x.files++
-	if x.files > x.lim.MaxFiles {
-		return x.fail("", fmt.Sprintf("has more than %d files", x.lim.MaxFiles))
-	}
-	if dir := path.Dir(clean); dir != "." {
-		if err := x.root.MkdirAll(dir, 0o755); err != nil {
-			return x.fail(name, fmt.Sprintf("cannot create directory: %v", err))
-		}
-	}
-	f, err := x.root.OpenFile(clean, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return x.fail(name, fmt.Sprintf("cannot create file: %v", err))
-	}
-	left := x.lim.MaxBytes - x.written
-	n, err := io.Copy(f, io.LimitReader(r, left+1))
-	x.written += n
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if x.written > x.lim.MaxBytes {
-		return x.fail(name, fmt.Sprintf("expands beyond the limit of %d bytes for the whole archive (a decompression bomb?)", x.lim.MaxBytes))
-	}
-	if err != nil {
-		return x.fail(name, fmt.Sprintf("cannot be extracted: %v", err))
-	}
-	return nil
+	return archive.Extract(ctx, src, format, dst, archive.Options{Limits: archive.Limits(lim)})
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -29,10 +30,14 @@ const maxSize = 8 << 20
 
 const header = "# Maintained by \"argus init\". Commit it.\n"
 
-// Lock is the content of a lock file: providers keyed by source address.
+// Lock is the content of a lock file: providers and policy bundles keyed by source.
 type Lock struct {
 	Providers map[string]*Provider
+	Policies  map[string]*Policy // may be nil when there are none
 }
+
+// KindCCFPlugin is the kind of a provider that is a Compliance Framework plugin.
+const KindCCFPlugin = "ccf-plugin"
 
 // Provider is one locked provider.
 type Provider struct {
@@ -42,10 +47,33 @@ type Provider struct {
 	Signer      string // "minisign:<key id hex>"; "" for local or unsigned providers
 	// Platforms maps "<os>_<arch>" (or LocalPlatform) to hashes ("h1:…", "zh:…").
 	Platforms map[string][]string
+
+	// Kind is KindCCFPlugin for a Compliance Framework plugin, "" for an argus provider.
+	Kind string
+	// ProtocolVersion is a CCF plugin's protocol version (1 or 2); 0 for argus providers.
+	ProtocolVersion int
+	// Index is the digest ("sha256:…") of the OCI index an OCI source resolved to; "" for
+	// sources that are not OCI. An entry with an index has no version, constraints or signer.
+	Index string
+	// Manifests maps a platform of an OCI source to the digest of its manifest. Every
+	// platform of an entry with an index has one.
+	Manifests map[string]string
+}
+
+// IsOCI reports whether p pins an OCI source.
+func (p *Provider) IsOCI() bool { return p.Index != "" }
+
+// Policy is one locked policy bundle: an OCI artifact (index and manifest digests) or a local
+// directory or .tar.gz (neither), and the h1 hash of its extracted tree.
+type Policy struct {
+	Source   string
+	Index    string // "" for a local source
+	Manifest string // "" for a local source
+	Hash     string // "h1:…"
 }
 
 // New returns an empty lock.
-func New() *Lock { return &Lock{Providers: map[string]*Provider{}} }
+func New() *Lock { return &Lock{Providers: map[string]*Provider{}, Policies: map[string]*Policy{}} }
 
 // IsLocalSource reports whether source names a local path rather than a registry address.
 func IsLocalSource(source string) bool {
@@ -91,20 +119,33 @@ func (l *limitReader) Read(p []byte) (int, error) {
 
 type fileSchema struct {
 	Providers []providerSchema `hcl:"provider,block"`
+	Policies  []policySchema   `hcl:"policy,block"`
 }
 
 type providerSchema struct {
-	Source      string           `hcl:"source,label"`
-	Version     *string          `hcl:"version,attr"`
-	Constraints *string          `hcl:"constraints,attr"`
-	Signer      *string          `hcl:"signer,attr"`
-	Platforms   []platformSchema `hcl:"platform,block"`
-	DefRange    hcl.Range        `hcl:",def_range"`
+	Source          string           `hcl:"source,label"`
+	Version         *string          `hcl:"version,attr"`
+	Constraints     *string          `hcl:"constraints,attr"`
+	Signer          *string          `hcl:"signer,attr"`
+	Kind            *string          `hcl:"kind,attr"`
+	ProtocolVersion *int             `hcl:"protocol_version,attr"`
+	Index           *string          `hcl:"index,attr"`
+	Platforms       []platformSchema `hcl:"platform,block"`
+	DefRange        hcl.Range        `hcl:",def_range"`
 }
 
 type platformSchema struct {
 	Name     string    `hcl:"name,label"`
+	Manifest *string   `hcl:"manifest,attr"`
 	Hashes   []string  `hcl:"hashes"`
+	DefRange hcl.Range `hcl:",def_range"`
+}
+
+type policySchema struct {
+	Source   string    `hcl:"source,label"`
+	Index    *string   `hcl:"index,attr"`
+	Manifest *string   `hcl:"manifest,attr"`
+	Hash     string    `hcl:"hash,attr"`
 	DefRange hcl.Range `hcl:",def_range"`
 }
 
@@ -138,11 +179,17 @@ func Parse(src []byte, filename string) (*Lock, hcl.Diagnostics) {
 		if p.Signer != nil {
 			lp.Signer = *p.Signer
 		}
+		if d := decodeOCI(&p, lp, rng); d.HasErrors() {
+			diags = append(diags, d...)
+			continue
+		}
 		local := IsLocalSource(p.Source)
 		switch {
 		case p.Source == "":
 			diags = append(diags, errAt(rng, "Invalid provider in lock file", "A provider block needs a source address as its label."))
 			continue
+		case lp.IsOCI():
+			// Pinned by digests, not by a version.
 		case !local && lp.Version == "":
 			diags = append(diags, errAt(rng, "Invalid provider in lock file",
 				fmt.Sprintf("Provider %q has no version. Run \"argus init --upgrade\" to lock it again.", p.Source)))
@@ -171,8 +218,12 @@ func Parse(src []byte, filename string) (*Lock, hcl.Diagnostics) {
 				}
 			}
 			lp.Platforms[pl.Name] = normalise(pl.Hashes)
+			diags = append(diags, decodeManifest(pl, lp, prng)...)
 		}
 		lock.Providers[p.Source] = lp
+	}
+	for _, p := range fs.Policies {
+		diags = append(diags, decodePolicy(lock, p)...)
 	}
 	if diags.HasErrors() {
 		return nil, diags
@@ -222,6 +273,7 @@ func (l *Lock) Bytes() []byte {
 		if p.Signer != "" {
 			b.SetAttributeValue("signer", cty.StringVal(p.Signer))
 		}
+		writeOCI(b, p)
 		platforms := make([]string, 0, len(p.Platforms))
 		for pl := range p.Platforms {
 			platforms = append(platforms, pl)
@@ -237,9 +289,14 @@ func (l *Lock) Bytes() []byte {
 			if len(vals) > 0 {
 				list = cty.ListVal(vals)
 			}
-			b.AppendNewBlock("platform", []string{pl}).Body().SetAttributeValue("hashes", list)
+			pb := b.AppendNewBlock("platform", []string{pl}).Body()
+			if m := p.Manifests[pl]; m != "" {
+				pb.SetAttributeValue("manifest", cty.StringVal(m))
+			}
+			pb.SetAttributeValue("hashes", list)
 		}
 	}
+	writePolicies(body, l.Policies, len(sources) > 0)
 	return append([]byte(header), hclwrite.Format(f.Bytes())...)
 }
 
@@ -256,7 +313,12 @@ func (l *Lock) Clone() *Lock {
 		for pl, h := range p.Platforms {
 			q.Platforms[pl] = slices.Clone(h)
 		}
+		q.Manifests = maps.Clone(p.Manifests)
 		c.Providers[s] = &q
+	}
+	for s, p := range l.Policies {
+		q := *p
+		c.Policies[s] = &q
 	}
 	return c
 }

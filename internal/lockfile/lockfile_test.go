@@ -142,6 +142,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(sample))
 	f.Add([]byte("provider \"a.b/c/d\" {\n  version = \"1.0.0\"\n}\n"))
 	f.Add([]byte("provider {"))
+	f.Add([]byte(ccfSample))
 	f.Fuzz(func(t *testing.T, src []byte) {
 		lock, diags := Parse(src, "fuzz.hcl")
 		if diags.HasErrors() {

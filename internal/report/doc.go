@@ -1,6 +1,6 @@
 // Package report renders the record of one argus run ([result.Run]) for the people and tools
 // that read it: files in the formats of `--report FORMAT=PATH` (argus's own JSON, OSCAL 1.1.3
-// assessment-results, SARIF 2.1.0, JUnit XML, Markdown), the terminal view (one line per result
+// assessment-results, SARIF 2.1.0, JUnit XML, GitLab Code Quality, Markdown), the terminal view (one line per result
 // and a tally), and GitHub Actions output (masks, annotations, a step summary).
 //
 // Every rendering is deterministic for a given run: jobs are sorted by name, results by title,

@@ -24,10 +24,12 @@ func writeMarkdown(w io.Writer, run *result.Run, opts Options) error {
 	return err
 }
 
-// markdown renders the summary: failures and errors in a table, then the passes and skips
-// collapsed in a <details> block, so that a run of 1,000 checks still shows its problems first.
-// With limit > 0 the document is at most limit bytes: rows are left out from the end (passes
-// and skips first, failures last) and a note says so and where the full report is.
+// markdown renders the summary: failures and errors that count in a table (with severity), then
+// the waived failures and how to fix the failing jobs, then the passes and skips collapsed in a
+// <details> block, so that a run of 1,000 checks still shows its problems first. With limit > 0
+// the document is at most limit bytes: passes and skips are left out first, then the waived and
+// how-to-fix sections, then failures from the end, and a note says so and where the full report
+// is.
 func markdown(run *result.Run, opts Options, limit int) string {
 	t := run.Tally()
 	var head strings.Builder
@@ -35,7 +37,7 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	notDue := run.NotDue()
 	fmt.Fprintf(&head, "%s in %s", plural(len(run.Jobs)-notDue, "job"), durationText(run.Started, run.Ended))
 	if notDue > 0 {
-		fmt.Fprintf(&head, " · %d not due (their last results are in the SARIF and JSON reports)", notDue)
+		fmt.Fprintf(&head, " · %d not due (their last results are in the SARIF, Code Quality and JSON reports)", notDue)
 	}
 	if run.ID != "" {
 		fmt.Fprintf(&head, " · run %s", mdCode(run.ID))
@@ -50,28 +52,56 @@ func markdown(run *result.Run, opts Options, limit int) string {
 		head.WriteString("No job was due: nothing ran.\n")
 		return fitNote(head.String(), limit)
 	}
-	// Failures first; within a status, job then title order (flatten's) is kept.
+	// Failures first, by severity (most severe first); within that, job then title order
+	// (flatten's) is kept. Waived failures have a section of their own below.
 	slices.SortStableFunc(rows, func(a, b jobResult) int {
-		return statusRank(a.Result.Status) - statusRank(b.Result.Status)
+		if d := statusRank(a.Result.Status) - statusRank(b.Result.Status); d != 0 {
+			return d
+		}
+		return b.Result.Severity.Rank() - a.Result.Severity.Rank()
 	})
-	var problems, others []string
+	var problems, waived, others []string
 	var pass, skip int
+	fixes := map[string]string{} // job -> how to fix it, for the jobs with a failure that counts
+	var fixOrder []string
 	for _, jr := range rows {
-		line := fmt.Sprintf("| %s | %s | %s | %s |\n",
-			statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(jr.Result.Reason))
+		if w, ok := jr.waiver(); ok {
+			approved := w.ApprovedBy
+			if approved == "" {
+				approved = "—"
+			}
+			waived = append(waived, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |\n",
+				mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(string(jr.Result.Severity)), mdCell(jr.Result.Reason),
+				mdCell(w.Name+": "+w.Reason), w.ExpiresText(), mdCell(approved)))
+			continue
+		}
 		switch jr.Result.Status {
 		case sdk.StatusFail, sdk.StatusError:
-			problems = append(problems, line)
+			if text := fixText(jr.Job); text != "" {
+				if _, seen := fixes[jr.Job.Name]; !seen {
+					fixOrder = append(fixOrder, jr.Job.Name)
+				}
+				fixes[jr.Job.Name] = text
+			}
+			reason := jr.Result.Reason
+			if ew, ok := jr.Job.ExpiredWaiver(jr.Result); ok {
+				reason = strings.TrimSpace(reason + fmt.Sprintf("\n(waiver %q expired on %s)", ew.Name, ew.ExpiresText()))
+			}
+			problems = append(problems, fmt.Sprintf("| %s | %s | %s | %s | %s |\n",
+				statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(string(jr.Result.Severity)), mdCell(reason)))
 		default:
 			if jr.Result.Status == sdk.StatusSkip {
 				skip++
 			} else {
 				pass++
 			}
-			others = append(others, line)
+			others = append(others, fmt.Sprintf("| %s | %s | %s | %s |\n",
+				statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(jr.Result.Reason)))
 		}
 	}
-	const table = "| Status | Job | Check | Reason |\n| --- | --- | --- | --- |\n"
+	const table = "| Status | Job | Check | Severity | Reason |\n| --- | --- | --- | --- | --- |\n"
+	// Passes and skips have no severity column: severity ranks what is wrong.
+	const othersTable = "| Status | Job | Check | Reason |\n| --- | --- | --- | --- |\n"
 	var summary []string
 	if pass > 0 {
 		summary = append(summary, fmt.Sprintf("%d passed", pass))
@@ -80,10 +110,23 @@ func markdown(run *result.Run, opts Options, limit int) string {
 		summary = append(summary, fmt.Sprintf("%d skipped", skip))
 	}
 	// A blank line after <summary> and before </details>, or GitHub renders the table as text.
-	open := "\n<details><summary>" + strings.Join(summary, ", ") + "</summary>\n\n" + table
+	open := "\n<details><summary>" + strings.Join(summary, ", ") + "</summary>\n\n" + othersTable
 	const closing = "\n</details>\n"
+	var tail strings.Builder // the Waived and How to fix sections, between problems and passes
+	if len(waived) > 0 {
+		tail.WriteString("\n### Waived\n\nThese checks failed and a waiver accepts them until it expires: they do not fail the run, and they are not passes.\n\n")
+		tail.WriteString("| Job | Check | Severity | Reason | Waiver | Expires | Approved by |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		tail.WriteString(strings.Join(waived, ""))
+	}
+	if len(fixOrder) > 0 {
+		tail.WriteString("\n### How to fix\n\n")
+		for _, name := range fixOrder {
+			fmt.Fprintf(&tail, "- %s: %s\n", mdCode(name), mdCell(fixes[name]))
+		}
+	}
+	const noProblems = "No failures or errors.\n"
 
-	build := func(np, no int, note string) string {
+	build := func(np int, withTail bool, no int, note string) string {
 		var b strings.Builder
 		b.WriteString(head.String())
 		switch {
@@ -91,7 +134,10 @@ func markdown(run *result.Run, opts Options, limit int) string {
 			b.WriteString(table)
 			b.WriteString(strings.Join(problems[:np], ""))
 		case len(problems) == 0:
-			b.WriteString("No failures or errors.\n")
+			b.WriteString(noProblems)
+		}
+		if withTail {
+			b.WriteString(tail.String())
 		}
 		if no > 0 {
 			b.WriteString(open)
@@ -101,7 +147,7 @@ func markdown(run *result.Run, opts Options, limit int) string {
 		b.WriteString(note)
 		return b.String()
 	}
-	doc := build(len(problems), len(others), "")
+	doc := build(len(problems), true, len(others), "")
 	if limit <= 0 || len(doc) <= limit {
 		return doc
 	}
@@ -109,12 +155,14 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	if where == "" {
 		where = "the reports argus wrote (--report)"
 	}
-	total := len(problems) + len(others)
-	// The note is longest with the most rows shown: reserve that, then add rows while they fit.
+	total := len(rows)
+	// The note is longest with the most rows shown: reserve that, then add what fits, in order
+	// of importance: failures and errors that count, then the waived and how-to-fix sections
+	// (whole or not at all), then passes and skips.
 	reserve := len(cutNote(total, total, where))
 	size := len(head.String()) + reserve
 	if len(problems) == 0 {
-		size += len("No failures or errors.\n")
+		size += len(noProblems)
 	}
 	np, no := 0, 0
 	for np < len(problems) {
@@ -128,7 +176,9 @@ func markdown(run *result.Run, opts Options, limit int) string {
 		size += extra
 		np++
 	}
-	if np == len(problems) {
+	withTail := np == len(problems) && size+tail.Len() <= limit
+	if withTail {
+		size += tail.Len()
 		for no < len(others) {
 			extra := len(others[no])
 			if no == 0 {
@@ -141,7 +191,16 @@ func markdown(run *result.Run, opts Options, limit int) string {
 			no++
 		}
 	}
-	return fitNote(build(np, no, cutNote(np+no, total, where)), limit)
+	shown := np + no
+	if withTail {
+		shown += len(waived)
+	}
+	return fitNote(build(np, withTail, no, cutNote(shown, total, where)), limit)
+}
+
+// fixText is what the job's block says about it: its description and remediation.
+func fixText(j *result.Job) string {
+	return strings.TrimSpace(strings.TrimSpace(j.Description) + " " + strings.TrimSpace(j.Remediation))
 }
 
 func cutNote(shown, total int, where string) string {
@@ -180,8 +239,14 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", "<br>").Replace(mdInline(s))
 }
 
+// tallyText is the one-line count of a run. Waived failures appear only when there are some,
+// so runs without waivers read as they always have.
 func tallyText(t result.Tally) string {
-	return fmt.Sprintf("%s: %d pass, %d fail, %d error, %d skip", plural(t.Total(), "result"), t.Pass, t.Fail, t.Error, t.Skip)
+	waived := ""
+	if t.Waived > 0 {
+		waived = fmt.Sprintf(", %d waived", t.Waived)
+	}
+	return fmt.Sprintf("%s: %d pass, %d fail%s, %d error, %d skip", plural(t.Total(), "result"), t.Pass, t.Fail, waived, t.Error, t.Skip)
 }
 
 func plural(n int, noun string) string {

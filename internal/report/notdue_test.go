@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -19,12 +20,15 @@ func notDueRun() *result.Run {
 		Location: result.Location{File: "ci/argus.hcl", Line: 40, Column: 1},
 		Start:    time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 20, 3, 0, 1, 0, time.UTC),
 		Results: []sdk.Result{{Title: "auditd rules", Status: sdk.StatusFail, Reason: "rule missing"}},
+		// As the last run recorded it: the terminal warns of expired waivers of this run only.
+		Expired: map[string]waiver.Waiver{"auditd rules": {Name: "old-audit", Job: "weekly-audit", Reason: "r", Expires: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}},
 	})
 	return run
 }
 
-// SARIF and JSON keep a not-due job (marked), so an upload does not close its alert; JUnit and
-// OSCAL describe what this run did and leave it out; the tallies do not count it.
+// SARIF, Code Quality and JSON keep a not-due job (marked), so an upload does not close its
+// alert; JUnit and OSCAL describe what this run did and leave it out; the tallies do not count
+// it, nor do the waiver warnings look at it.
 func TestNotDueJobsInReports(t *testing.T) {
 	opts := testOptions()
 	sarif := render(t, "sarif", notDueRun(), opts)
@@ -53,6 +57,9 @@ func TestNotDueJobsInReports(t *testing.T) {
 	if !found {
 		t.Error("JSON report lacks the not-due job, marked")
 	}
+	if cq := render(t, "codequality", notDueRun(), opts); !bytes.Contains(cq, []byte(`"check_name": "weekly-audit"`)) {
+		t.Errorf("Code Quality lacks the carried failure (GitLab would show it as fixed):\n%s", cq)
+	}
 	for _, f := range []string{"junit", "oscal"} {
 		if out := render(t, f, notDueRun(), opts); bytes.Contains(out, []byte("weekly-audit")) {
 			t.Errorf("%s report includes a job that did not run in this run", f)
@@ -67,5 +74,8 @@ func TestNotDueJobsInReports(t *testing.T) {
 	}
 	if !strings.Contains(term.String(), "; 1 not due)") || !strings.Contains(term.String(), plural(len(fixtureRun().Jobs), "job")+" in") {
 		t.Errorf("tally = %q", term.String())
+	}
+	if strings.Contains(term.String(), "old-audit") {
+		t.Errorf("the tally warns about a waiver of a job that did not run:\n%s", term.String())
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -29,8 +30,13 @@ type Terminal struct {
 	// every job before it has been printed, so that the view reads like the configuration
 	// rather than in completion order, and the job column is as wide as the longest name.
 	Order []string
-	// Quiet prints only failures, errors and the tally.
+	// Quiet prints only failures (not waived ones), errors and the tally.
 	Quiet bool
+	// GitHub puts each job's lines between ::stop-commands:: and a random token, as the details
+	// block of [GitHub.Annotate] does: under GitHub Actions the step's output is read for
+	// workflow commands (::cmd:: at the start of a line, ##[cmd] anywhere in it), and these lines
+	// carry provider text (titles, reasons).
+	GitHub bool
 
 	pending  map[string]result.Job // finished, waiting for an earlier job in Order
 	next     int                   // index in Order of the next job to print
@@ -57,9 +63,14 @@ func pad(s string, width int) string {
 	return s
 }
 
-func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
+func (t *Terminal) paint(attrs ...color.Attribute) *color.Color { return Paint(t.Color, attrs...) }
+
+// Paint returns a colour that is on or off for this caller only: fatih/color's global switch
+// (which decides from whether stdout is a terminal) is left alone, so that nothing depends on
+// process-wide state. Every coloured output of argus goes through it.
+func Paint(on bool, attrs ...color.Attribute) *color.Color {
 	c := color.New(attrs...)
-	if t.Color {
+	if on {
 		c.EnableColor()
 	} else {
 		c.DisableColor()
@@ -70,23 +81,32 @@ func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
 func (t *Terminal) badge(s sdk.Status) string {
 	switch s {
 	case sdk.StatusPass:
-		return t.paint(color.FgGreen).Sprint("PASS ")
+		return t.paint(color.FgGreen).Sprint("PASS  ")
 	case sdk.StatusFail:
-		return t.paint(color.FgRed, color.Bold).Sprint("FAIL ")
+		return t.paint(color.FgRed, color.Bold).Sprint("FAIL  ")
 	case sdk.StatusError:
-		return t.paint(color.FgYellow, color.Bold).Sprint("ERROR")
+		return t.paint(color.FgYellow, color.Bold).Sprint("ERROR ")
 	case sdk.StatusSkip:
-		return t.paint(color.Faint).Sprint("SKIP ")
+		return t.paint(color.Faint).Sprint("SKIP  ")
+	case statusWaived:
+		return t.paint(color.FgCyan).Sprint("WAIVED")
 	}
-	return fmt.Sprintf("%-5s", strings.ToUpper(string(s)))
+	return fmt.Sprintf("%-6s", strings.ToUpper(string(s)))
 }
+
+// statusWaived is how views show a failure a waiver accepts. It is not a protocol status:
+// the result's own status stays fail.
+const statusWaived sdk.Status = "waived"
 
 // Job prints one line per result of j, e.g.
 //
-//	PASS   etc-passwd-perms  /etc/passwd has mode 0644
-//	FAIL   ssh-root-login  PermitRootLogin is off — PermitRootLogin is yes
+//	PASS    etc-passwd-perms  /etc/passwd has mode 0644
+//	FAIL    ssh-root-login  PermitRootLogin is off [high] — PermitRootLogin is yes
+//	WAIVED  ssh-root-login  PermitRootLogin is off [high] — PermitRootLogin is yes
+//	        waived by "legacy-ssh" until 2027-03-31: bastion host, replaced in Q1
 //
-// An error also shows the first lines of its reason, indented.
+// Failures, waived failures and errors show their severity. An error also shows the first
+// lines of its reason, indented; a failure whose waiver has expired says so.
 //
 // With Order set, a job is printed once every job before it in Order has been.
 func (t *Terminal) Job(j result.Job) error {
@@ -129,10 +149,25 @@ func (t *Terminal) print(j result.Job) error {
 	nj := run.Jobs[0]
 	width := t.nameWidth()
 	var b strings.Builder
+	faint := t.paint(color.Faint)
+	var token string
+	if t.GitHub {
+		var err error
+		if token, err = stopToken(); err != nil {
+			return fmt.Errorf("print results of job %q: %w", j.Name, err)
+		}
+		fmt.Fprintf(&b, "::stop-commands::%s\n", token)
+	}
+	lines := 0 // result lines printed: with Quiet, a job without problems prints nothing
 	for _, r := range nj.Results {
-		problem := r.Status == sdk.StatusFail || r.Status == sdk.StatusError
+		status := r.Status
+		w, waived := nj.Waiver(r)
+		if waived {
+			status = statusWaived
+		}
+		problem := !waived && (r.Status == sdk.StatusFail || r.Status == sdk.StatusError)
 		if problem {
-			line := fmt.Sprintf("%s  %s  %s", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title))
+			line := fmt.Sprintf("%s  %s  %s [%s]", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title), r.Severity)
 			if reason := strings.TrimSpace(r.Reason); reason != "" {
 				line += " — " + oneLine(firstLines(reason, 1))
 			}
@@ -141,20 +176,35 @@ func (t *Terminal) print(j result.Job) error {
 		if t.Quiet && !problem {
 			continue
 		}
-		fmt.Fprintf(&b, "%s  %s  %s", t.badge(r.Status), pad(oneLine(nj.Name), width), oneLine(r.Title))
+		lines++
+		fmt.Fprintf(&b, "%s  %s  %s", t.badge(status), pad(oneLine(nj.Name), width), oneLine(r.Title))
+		if r.Status == sdk.StatusFail || r.Status == sdk.StatusError {
+			fmt.Fprintf(&b, " [%s]", r.Severity)
+		}
 		reason := strings.TrimSpace(r.Reason)
 		switch {
 		case reason == "":
 		case r.Status == sdk.StatusError:
 			b.WriteString("\n")
 			for l := range strings.SplitSeq(firstLines(reason, terminalReasonLines), "\n") {
-				fmt.Fprintf(&b, "       %s\n", t.paint(color.Faint).Sprint(noControls(l)))
+				fmt.Fprintf(&b, "        %s\n", faint.Sprint(noControls(l)))
 			}
 			continue
 		case r.Status != sdk.StatusPass:
 			fmt.Fprintf(&b, " — %s", oneLine(firstLines(reason, 1)))
 		}
 		b.WriteString("\n")
+		if waived {
+			fmt.Fprintf(&b, "        %s\n", faint.Sprint(oneLine(waivedText(w))))
+		} else if ew, ok := nj.ExpiredWaiver(r); ok {
+			fmt.Fprintf(&b, "        %s\n", t.paint(color.FgYellow).Sprint(oneLine(fmt.Sprintf("waiver %q expired on %s: this failure counts again", ew.Name, ew.ExpiresText()))))
+		}
+	}
+	if lines == 0 {
+		return nil
+	}
+	if token != "" {
+		fmt.Fprintf(&b, "::%s::\n", token)
 	}
 	if _, err := io.WriteString(t.W, b.String()); err != nil {
 		return fmt.Errorf("print results of job %q: %w", j.Name, err)
@@ -165,8 +215,9 @@ func (t *Terminal) print(j result.Job) error {
 // Tally prints the closing line: "12 results: 9 pass, 2 fail, 1 error, 0 skip (5 jobs in
 // 1.2s)", or says plainly that no job was due.
 //
-// Below it, the failures and errors are listed again, indented, one line each, so that a long
-// run's problems need no scrolling (not with Quiet, where they are all just above).
+// Below it, the failures and errors that count are listed again, indented, one line each, so
+// that a long run's problems need no scrolling (not with Quiet, where they are all just above);
+// then the warnings about expired and unused waivers.
 func (t *Terminal) Tally(run *result.Run) error {
 	if err := t.flush(); err != nil {
 		return err
@@ -192,15 +243,63 @@ func (t *Terminal) Tally(run *result.Run) error {
 		line += ")\n"
 	}
 	if !t.Quiet && len(t.problems) > 0 {
+		// The titles and reasons are provider text: under GitHub Actions, in a stop-commands
+		// block like the job lines above.
+		var token string
+		if t.GitHub {
+			var err error
+			if token, err = stopToken(); err != nil {
+				return fmt.Errorf("print tally: %w", err)
+			}
+			line += "::stop-commands::" + token + "\n"
+		}
 		line += "Failures and errors:\n"
 		for _, p := range t.problems {
 			line += "  " + p + "\n"
 		}
+		if token != "" {
+			line += "::" + token + "::\n"
+		}
+	}
+	if len(run.Jobs) > 0 {
+		line += waiverWarnings(normalize(run, t.Secrets), t.paint(color.FgYellow))
 	}
 	if _, err := io.WriteString(t.W, line); err != nil {
 		return fmt.Errorf("print tally: %w", err)
 	}
 	return nil
+}
+
+// waiverWarnings are the closing lines about waivers: each expired one that no longer waives
+// a failure of this run, and each active one that waived nothing of a job that ran.
+func waiverWarnings(run *result.Run, c *color.Color) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, j := range run.Jobs {
+		if j.NotDue {
+			continue // an earlier run's results: this run's lines are about what ran
+		}
+		for _, r := range j.Results {
+			w, ok := j.ExpiredWaiver(r)
+			if !ok || seen[w.Name] {
+				continue
+			}
+			seen[w.Name] = true
+			fmt.Fprintf(&b, "%s\n", c.Sprint(oneLine(fmt.Sprintf("warning: waiver %q%s expired on %s and no longer applies: renew it or fix the failure", w.Name, at(w), w.ExpiresText()))))
+		}
+	}
+	for _, w := range run.UnusedWaivers {
+		fmt.Fprintf(&b, "%s\n", c.Sprint(oneLine(fmt.Sprintf("warning: waiver %q%s matched no failure in this run: remove it if the failure is fixed", w.Name, at(w)))))
+	}
+	return b.String()
+}
+
+// at is " (file:line)" for a waiver whose declaration is known.
+func at(w waiver.Waiver) string {
+	if w.Where() == "" {
+		return ""
+	}
+	return " (" + w.Where() + ")"
 }
 
 // oneLine folds line breaks so one result stays on one terminal line.

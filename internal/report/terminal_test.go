@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -33,19 +34,22 @@ func TestTerminalPlain(t *testing.T) {
 	// A provider that tries to drive the terminal.
 	run.Jobs[4].Results[0].Reason = "not a Windows host \x1b]0;owned\x07\x1b[2J"
 	got := terminalOutput(t, false, run)
-	want := `PASS   ssh-root-login  PasswordAuthentication is no
-FAIL   ssh-root-login  PermitRootLogin is no — sshd_config says | PermitRootLogin yes | … (4 more lines)
-PASS   etc-passwd-perms  /etc/passwd has mode 0644
-ERROR  broken-provider  provider run
-       provider exited with status 2 (token ***)
-       see stderr
-FAIL   tls-min-version  TLS 1.2 or later — server accepted TLS 1.0 ]]> after a CDATA end
-SKIP   windows-only  registry key set — not a Windows host
-6 results: 2 pass, 2 fail, 1 error, 1 skip (5 jobs in 1.5s)
+	want := `PASS    ssh-root-login  PasswordAuthentication is no
+FAIL    ssh-root-login  PermitRootLogin is no [high] — sshd_config says | PermitRootLogin yes | … (4 more lines)
+        waiver "old-ssh" expired on 2026-11-01: this failure counts again
+PASS    etc-passwd-perms  /etc/passwd has mode 0644
+ERROR   broken-provider  provider run [low]
+        provider exited with status 2 (token ***)
+        see stderr
+WAIVED  tls-min-version  TLS 1.2 or later [critical] — server accepted TLS 1.0 ]]> after a CDATA end
+        waived by "legacy-tls" until 2027-03-31: Old <load balancer> | replaced in Q1 (token ***) (approved by security@example.com)
+SKIP    windows-only  registry key set — not a Windows host
+6 results: 2 pass, 1 fail, 1 waived, 1 error, 1 skip (5 jobs in 1.5s)
 Failures and errors:
-  FAIL   ssh-root-login  PermitRootLogin is no — sshd_config says | PermitRootLogin yes | … (4 more lines)
-  ERROR  broken-provider  provider run — provider exited with status 2 (token ***) … (1 more lines)
-  FAIL   tls-min-version  TLS 1.2 or later — server accepted TLS 1.0 ]]> after a CDATA end
+  FAIL    ssh-root-login  PermitRootLogin is no [high] — sshd_config says | PermitRootLogin yes | … (4 more lines)
+  ERROR   broken-provider  provider run [low] — provider exited with status 2 (token ***) … (1 more lines)
+warning: waiver "old-ssh" (ci/waivers.hcl:15) expired on 2026-11-01 and no longer applies: renew it or fix the failure
+warning: waiver "stale" (ci/waivers.hcl:9) matched no failure in this run: remove it if the failure is fixed
 `
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("terminal output (-want +got):\n%s", diff)
@@ -62,7 +66,7 @@ func TestTerminalColour(t *testing.T) {
 			t.Errorf("Color off (global NoColor=%v) printed escape codes: %q", global, got)
 		}
 		got := terminalOutput(t, true, fixtureRun())
-		for _, want := range []string{"\x1b[31;1mFAIL \x1b[0;22m", "\x1b[32mPASS \x1b[0m", "\x1b[33;1mERROR\x1b[0;22m", "\x1b[2mSKIP \x1b[22m", "\x1b[31;1m6 results"} {
+		for _, want := range []string{"\x1b[31;1mFAIL  \x1b[0;22m", "\x1b[32mPASS  \x1b[0m", "\x1b[33;1mERROR \x1b[0;22m", "\x1b[2mSKIP  \x1b[22m", "\x1b[36mWAIVED\x1b[0m", "\x1b[31;1m6 results"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("Color on (global NoColor=%v) lacks %q: %q", global, want, got)
 			}
@@ -103,7 +107,7 @@ func TestTerminalErrorReasonLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "ERROR  j  t\n" + strings.Repeat("       line\n", 5) + "       … (4 more lines)\n"
+	want := "ERROR   j  t [medium]\n" + strings.Repeat("        line\n", 5) + "        … (4 more lines)\n"
 	if out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
@@ -116,30 +120,35 @@ func TestTerminalOrderAlignmentQuiet(t *testing.T) {
 		"b":         {Name: "b", Results: []sdk.Result{{Title: "bt", Status: sdk.StatusPass}}},
 		"long-name": {Name: "long-name", Results: []sdk.Result{{Title: "lt", Status: sdk.StatusFail, Reason: "bad\nworse"}}},
 		"a":         {Name: "a", Results: []sdk.Result{{Title: "at", Status: sdk.StatusPass}}},
-		"gone":      {},
+		"w": {Name: "w", Results: []sdk.Result{{Title: "wt", Status: sdk.StatusFail, Severity: sdk.SeverityHigh, Reason: "accepted"}},
+			Waivers: map[string]waiver.Waiver{"wt": {Name: "ok", Reason: "known", Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}}},
+		"gone": {},
 	}
-	order := []string{"long-name", "a", "gone", "b"}
-	run := &result.Run{Started: t0, Ended: t0.Add(time.Second), Jobs: []result.Job{jobs["a"], jobs["b"], jobs["long-name"]}}
+	order := []string{"long-name", "a", "w", "gone", "b"}
+	run := &result.Run{Started: t0, Ended: t0.Add(time.Second), Jobs: []result.Job{jobs["a"], jobs["b"], jobs["long-name"], jobs["w"]}}
 	for _, tc := range []struct {
 		quiet bool
 		want  string
 	}{
-		{false, `FAIL   long-name  lt — bad … (1 more lines)
-PASS   a          at
-PASS   b          bt
-3 results: 2 pass, 1 fail, 0 error, 0 skip (3 jobs in 1s)
+		{false, `FAIL    long-name  lt [medium] — bad … (1 more lines)
+PASS    a          at
+WAIVED  w          wt [high] — accepted
+        waived by "ok" until 2027-03-31: known
+PASS    b          bt
+4 results: 2 pass, 1 fail, 1 waived, 0 error, 0 skip (4 jobs in 1s)
 Failures and errors:
-  FAIL   long-name  lt — bad … (1 more lines)
+  FAIL    long-name  lt [medium] — bad … (1 more lines)
 `},
-		{true, `FAIL   long-name  lt — bad … (1 more lines)
-3 results: 2 pass, 1 fail, 0 error, 0 skip (3 jobs in 1s)
+		// A waived failure does not count: quiet leaves it out, like a pass.
+		{true, `FAIL    long-name  lt [medium] — bad … (1 more lines)
+4 results: 2 pass, 1 fail, 1 waived, 0 error, 0 skip (4 jobs in 1s)
 `},
 	} {
 		var out bytes.Buffer
 		term := &Terminal{W: &out, Order: order, Quiet: tc.quiet}
 		// Completion order: b, a (printed only once long-name is), long-name; gone never
 		// finishes (interrupted), so b is printed by the tally.
-		for _, name := range []string{"b", "a"} {
+		for _, name := range []string{"b", "a", "w"} {
 			if err := term.Job(jobs[name]); err != nil {
 				t.Fatal(err)
 			}

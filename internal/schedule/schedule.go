@@ -1,5 +1,7 @@
 // Package schedule decides which jobs are due now: from each job's schedule, its spec hash and
-// when it last started. It also splits a job set into shards.
+// when it last started. It also splits a job set into shards, and works out this invocation's
+// shard from --shard (I/N, a Kubernetes completion index, or auto) and the environment, which
+// the caller passes in as a lookup function.
 //
 // It is not responsible for storing when jobs ran (package state does) or running them.
 package schedule

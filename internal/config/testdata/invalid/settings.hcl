@@ -30,7 +30,7 @@ registry "b.example.com" {
   url = "file:mirror/"  # ERROR: is not a file:// URL of an absolute directory
 }
 
-report "xml" {  # ERROR: Use one of: json, junit, markdown, oscal, sarif
+report "xml" {  # ERROR: Use one of: codequality, json, junit, markdown, oscal, sarif
   path = "out.xml"
 }
 
