@@ -144,3 +144,29 @@ func TestJobStatusAndExpiredWaiver(t *testing.T) {
 		t.Error("Severity: want the result's when valid, else medium")
 	}
 }
+
+// Jobs carried from an earlier run (NotDue) are counted apart and left out of the tally.
+func TestNotDueCountedApart(t *testing.T) {
+	run := &Run{Jobs: []Job{
+		{Name: "ran", Results: []sdk.Result{res(sdk.StatusFail, "", "f"), res(sdk.StatusPass, "", "p")}},
+		{Name: "old", NotDue: true, Results: []sdk.Result{res(sdk.StatusFail, "", "f"), res(sdk.StatusError, "", "e")}},
+		{Name: "older", NotDue: true, Results: []sdk.Result{res(sdk.StatusSkip, "", "s")}},
+	}}
+	if got := run.NotDue(); got != 2 {
+		t.Errorf("NotDue() = %d, want 2", got)
+	}
+	if got, want := run.Tally(), (Tally{Pass: 1, Fail: 1}); got != want {
+		t.Errorf("Tally() = %+v, want %+v (this run's results only)", got, want)
+	}
+}
+
+// A waiver keyed by a passing result's title waives nothing: only failures are waived.
+func TestWaiverOnlyForFailures(t *testing.T) {
+	j := Job{Name: "j", Waivers: map[string]waiver.Waiver{"t": {Name: "w"}}}
+	if _, ok := j.Waiver(res(sdk.StatusPass, "", "t")); ok {
+		t.Error("a pass is waived")
+	}
+	if w, ok := j.Waiver(res(sdk.StatusFail, "", "t")); !ok || w.Name != "w" {
+		t.Errorf("Waiver(fail) = %+v, %v", w, ok)
+	}
+}

@@ -70,8 +70,12 @@ func ChooseDir(p Place) (string, error) {
 // the user's and is left alone.
 func ignoreInGit(dir string) error {
 	path := filepath.Join(dir, ".gitignore")
-	if _, err := os.Lstat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+	switch _, err := os.Lstat(path); {
+	case err == nil:
 		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		// .argus is a file, or unreadable: the state could not live there either.
+		return fmt.Errorf("state directory %s: %w", dir, err)
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create state directory %s: %w", dir, err)

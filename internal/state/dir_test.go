@@ -105,3 +105,25 @@ func TestStateDirInCIIsGitignored(t *testing.T) {
 		t.Errorf("--state-dir was created early: %v", err)
 	}
 }
+
+// When .argus cannot be the CI state directory (a file of that name is in the way, or a
+// symlink to nowhere), choosing it says so, naming it, rather than failing later with a
+// stranger error.
+func TestChooseDirCIStateDirBlocked(t *testing.T) {
+	env := func(k string) (string, bool) { return map[string]string{"CI": "true"}[k], k == "CI" }
+	for name, block := range map[string]func() error{
+		"file":             func() error { return os.WriteFile(".argus", []byte("not a directory"), 0o600) },
+		"dangling symlink": func() error { return os.Symlink(filepath.Join("gone", "state"), ".argus") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			if err := block(); err != nil {
+				t.Fatal(err)
+			}
+			_, err := ChooseDir(Place{ConfigPath: "a.hcl", Getenv: env})
+			if err == nil || !strings.Contains(err.Error(), ".argus") {
+				t.Errorf("err = %v, want one naming .argus", err)
+			}
+		})
+	}
+}
