@@ -175,7 +175,12 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		logger.Warn("last results of not-due jobs", "err", err)
 	}
 	WaiveCarried(run, cfg.WaiverRules(), run.Ended)
-	if len(due) > 0 {
+	switch {
+	case len(due) > 0 && len(run.Jobs) == run.NotDue():
+		// Due jobs were stopped before any finished (a signal, a state write that failed):
+		// "No job was due" would be false.
+		fmt.Fprintf(view, "Nothing finished: %d due job(s) did not run.\n", executed.NotRun)
+	case len(due) > 0:
 		_ = term.Tally(run)
 	}
 	opts := report.Options{
@@ -197,8 +202,20 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	if sess != nil {
 		pending = sess.Deliver(ctx)
 	}
-	h.warnUndelivered(view, pending)
-	return Outcome{Run: run, Exit: decide(run.Verdict(req.FailOn), pending, runErr)}, nil
+	if ctx.Err() != nil {
+		// A signal during the final delivery is still an interrupt (130/143), not an
+		// outage: what was not sent waits in the outbox.
+		return Outcome{Run: run, Exit: outcome.Outcome{Kind: outcome.Interrupted, NotRun: executed.NotRun, Kept: pending > 0, Pending: pending}}, nil
+	}
+	exit := decide(run.Verdict(req.FailOn), pending, runErr)
+	if req.FailOn == result.FailOnNever && exit.Kind == outcome.Undelivered {
+		// --fail-on never reports only (README "Exit codes"): results waiting in the outbox
+		// are said, not failed on. A report or state write that failed still gives 3.
+		exit.Kind = outcome.Passed
+	}
+	h.warnUndelivered(view, pending, exit.Kind == outcome.Undelivered)
+	exit.NotRun = executed.NotRun
+	return Outcome{Run: run, Exit: exit}, nil
 }
 
 // decide is the exit decision of a run that was not interrupted: a failed gate first (a
@@ -286,13 +303,20 @@ func (h *Handler) annotateGitHub(logger *slog.Logger, view io.Writer, run *resul
 	}
 }
 
-// warnUndelivered adds a workflow warning under GitHub Actions when results wait in the outbox
-// (exit code 4): the step is not failed for it, so without an annotation nobody would look.
-// The exit decision's own line goes to stderr, which --log-format json turns into a record.
-func (h *Handler) warnUndelivered(view io.Writer, pending int) {
-	if pending > 0 && h.env("GITHUB_ACTIONS") == "true" {
-		fmt.Fprintf(view, "::warning title=argus::%d result(s) could not be delivered to the control plane; they wait in the outbox and the next run delivers them (exit code 4)\n", pending)
+// warnUndelivered adds a workflow warning under GitHub Actions when results wait in the outbox:
+// exit code 4 (exit4) does not fail a step that allows it, so without an annotation nobody
+// would look. The exit decision's own line goes to stderr, which --log-format json turns into
+// a record. The code is named only when it is the run's: a failed gate (1) or --fail-on never
+// (0) wins over it.
+func (h *Handler) warnUndelivered(view io.Writer, pending int, exit4 bool) {
+	if pending == 0 || h.env("GITHUB_ACTIONS") != "true" {
+		return
 	}
+	code := ""
+	if exit4 {
+		code = " (exit code 4)"
+	}
+	fmt.Fprintf(view, "::warning title=argus::%d result(s) could not be delivered to the control plane; they wait in the outbox and the next run delivers them%s\n", pending, code)
 }
 
 // shardText is the shard as "I/N" for the SARIF category, or "" when the run is not sharded.

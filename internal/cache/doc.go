@@ -1,8 +1,12 @@
 // Package cache is the provider store: a content-verified directory tree, shared by every
 // project and CI run on a machine, that holds installed providers at
 //
-//	<dir>/providers/<host>/<ns>/<name>/<version>/<os>_<arch>/   (registry providers)
-//	<dir>/providers/local/<hex of h1>/                          (local providers, keyed by hash)
+//	<dir>/providers/<host>/<ns>/<name>/<version>/<os>_<arch>-h1-<hex of h1>/   (registry providers)
+//	<dir>/providers/local/<hex of h1>/                                          (local providers)
+//
+// Every entry is named by the hash of its content, so a published entry is never replaced by
+// other bytes: an init that publishes another tree for the same version creates another
+// directory, and an assess that verified an entry executes that entry.
 //
 // An entry is published only complete: it is built in a staging directory inside the cache,
 // hashed, and renamed into place, under a per-entry file lock so that concurrent processes

@@ -56,7 +56,11 @@ type ControlPlane struct {
 	ClientID     string // "" for anonymous
 	ClientSecret string // a secret: never logged, never passed to a provider
 	Jobs         bool   // also fetch job specs from the control plane
-	Range        hcl.Range
+	// RemoteProviders are the providers the control plane's job specs may use (remote_providers);
+	// nil when unset: see Config.RemoteProvider for the default.
+	RemoteProviders      []string
+	RemoteProvidersRange hcl.Range
+	Range                hcl.Range
 }
 
 // Registry is a `registry "<host>"` block: where the index of a source host lives.

@@ -509,3 +509,47 @@ func TestLocalProvider(t *testing.T) {
 		t.Errorf("local provider with a symlink: %v", err)
 	}
 }
+
+// Issue 15 item 4: while an assess is between jobs, another project's init on the same cache
+// installs the same version with other bytes (the registry re-released it). The assess has
+// verified its entry once; the path it executes for its next job must still hold what its
+// lock pinned.
+func TestOtherProjectsInitNeverReplacesAVerifiedEntry(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", "1.4.0")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
+	entry, err := v.Entrypoint("cis") // verified before the first job
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = registrytest.Script("cis re-released") })
+	other := &env{reg: e.reg, cache: e.cache, getter: e.getter, cfg: &config.Config{Dir: t.TempDir(), Registries: e.cfg.Registries}}
+	other.provider("cis", "1.4.0")
+	res, err := other.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Providers[0].Entrypoint == entry {
+		t.Fatalf("the other project's init published its bytes at the verified path %q", entry)
+	}
+
+	again, err := v.Entrypoint("cis") // the next job
+	if err != nil || again != entry {
+		t.Fatalf("Entrypoint = %q, %v; want the verified %q", again, err, entry)
+	}
+	if got, err := os.ReadFile(entry); err != nil || !bytes.Equal(got, pinned) {
+		t.Errorf("the verified entry now holds other bytes (%v)", err)
+	}
+	if _, err := Lookup(e.cache, e.cfg, e.lock(t), "cis"); err != nil {
+		t.Errorf("the first project's lock no longer verifies: %v", err)
+	}
+}

@@ -54,7 +54,7 @@ func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform stri
 	if h1 == "" {
 		return "", "", &NotInstalledError{Provider: p.Name, Err: fmt.Errorf("provider %q (%s %s) has no hash for %s in %s", p.Name, addr, lp.Version, platform, lockfile.FileName)}
 	}
-	dir, err = c.EntryDir(cache.Key{Host: addr.Host, Namespace: addr.Namespace, Name: addr.Name, Version: lp.Version, Platform: platform})
+	dir, err = c.EntryDir(cache.Key{Host: addr.Host, Namespace: addr.Namespace, Name: addr.Name, Version: lp.Version, Platform: platform}, h1)
 	return dir, h1, err
 }
 

@@ -114,20 +114,14 @@ func decode(data json.RawMessage) ([]controlplane.JobSpec, error) {
 	return d.Jobs, nil
 }
 
-// BuiltinLookup reports whether a provider name is built in.
-type BuiltinLookup func(name string) bool
-
 // Merge adds the specs to cfg.Jobs. A spec whose name a local job already has is dropped (the
-// local one wins) and a spec that is not valid is dropped; each drop is one warning. hostname
-// fills in the default subject.
-func Merge(cfg *config.Config, specs []controlplane.JobSpec, isBuiltin BuiltinLookup, hostname string) (warnings []string) {
+// local one wins), and so is a spec that is not valid or names a provider the local
+// configuration does not allow remote jobs to use (config.Config.RemoteProvider); each drop is
+// one warning. hostname fills in the default subject.
+func Merge(cfg *config.Config, specs []controlplane.JobSpec, hostname string) (warnings []string) {
 	local := map[string]bool{}
 	for _, j := range cfg.Jobs {
 		local[j.Name] = true
-	}
-	providers := map[string]bool{}
-	for _, p := range cfg.Providers {
-		providers[p.Name] = true
 	}
 	seen := map[string]bool{}
 	for _, s := range specs {
@@ -139,7 +133,7 @@ func Merge(cfg *config.Config, specs []controlplane.JobSpec, isBuiltin BuiltinLo
 			warnings = append(warnings, fmt.Sprintf("job %q comes twice from the control plane; the first wins", s.Name))
 			continue
 		}
-		j, err := toJob(s, isBuiltin, providers, hostname)
+		j, err := toJob(s, cfg.RemoteProvider, hostname)
 		if err != nil {
 			warnings = append(warnings, fmt.Sprintf("job %q from the control plane is skipped: %v", s.Name, err))
 			continue
@@ -151,13 +145,13 @@ func Merge(cfg *config.Config, specs []controlplane.JobSpec, isBuiltin BuiltinLo
 	return warnings
 }
 
-func toJob(s controlplane.JobSpec, isBuiltin BuiltinLookup, providers map[string]bool, hostname string) (config.Job, error) {
+func toJob(s controlplane.JobSpec, allowed func(provider string) error, hostname string) (config.Job, error) {
 	var errs []error
 	if !config.ValidName(s.Name) {
 		errs = append(errs, fmt.Errorf("name %q is not a valid job name (letters, digits, _ . -)", s.Name))
 	}
-	if !isBuiltin(s.Provider) && !providers[s.Provider] {
-		errs = append(errs, fmt.Errorf("provider %q is neither built in nor declared in a local provider block", s.Provider))
+	if err := allowed(s.Provider); err != nil {
+		errs = append(errs, err)
 	}
 	sched := s.Schedule
 	if sched == "" {

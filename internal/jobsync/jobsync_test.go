@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/controlplane"
@@ -86,31 +87,41 @@ func TestFetchKeepsLastGoodCopy(t *testing.T) {
 }
 
 func TestMerge(t *testing.T) {
-	isBuiltin := func(n string) bool { return strings.HasPrefix(n, "builtin/") }
 	tests := []struct {
 		name      string
 		specs     []controlplane.JobSpec
 		wantJobs  string
 		wantWarns []string
 	}{
-		{"added and sorted", []controlplane.JobSpec{spec("z-remote", "builtin/command"), spec("a-remote", "builtin/command")}, "a-remote,local,z-remote", nil},
+		{"added and sorted", []controlplane.JobSpec{spec("z-remote", "builtin/file"), spec("a-remote", "builtin/file")}, "a-remote,local,z-remote", nil},
 		{"local wins", []controlplane.JobSpec{spec("local", "builtin/file")}, "local", []string{`job "local" from the control plane is also defined locally; the local job wins`}},
-		{"twice", []controlplane.JobSpec{spec("r", "builtin/command"), spec("r", "builtin/file")}, "local,r", []string{`job "r" comes twice from the control plane; the first wins`}},
+		{"twice", []controlplane.JobSpec{spec("r", "builtin/file"), spec("r", "builtin/http")}, "local,r", []string{`job "r" comes twice from the control plane; the first wins`}},
+		// Issue 15 item 6: a control plane (or whoever is on its path) must not hand out
+		// arbitrary commands unless the local configuration says so.
+		{"command refused by default", []controlplane.JobSpec{spec("r", "builtin/command")}, "local", []string{`jobs from the control plane may use it only when control_plane.remote_providers lists it`}},
+		{"command allowed when listed", []controlplane.JobSpec{spec("r", "builtin/command")}, "local,r", nil},
+		{"unlisted provider refused", []controlplane.JobSpec{spec("r", "builtin/file")}, "local", []string{`provider "builtin/file" is not in control_plane.remote_providers (argus.hcl:3,`}},
 		{"unknown provider", []controlplane.JobSpec{spec("r", "acme/x")}, "local", []string{`provider "acme/x" is neither built in nor declared`}},
 		{"declared provider", []controlplane.JobSpec{spec("r", "cis")}, "cis-job,local,r", nil},
-		{"bad name", []controlplane.JobSpec{spec("../x", "builtin/command")}, "local", []string{"is not a valid job name"}},
-		{"bad schedule and timeout", []controlplane.JobSpec{{Name: "r", Provider: "builtin/command", Schedule: "sometimes", Timeout: "-1s"}}, "local", []string{`timeout "-1s" is not a positive duration`}},
-		{"secret variable", []controlplane.JobSpec{{Name: "r", Provider: "builtin/command", EnvAllow: []string{"ARGUS_CLIENT_SECRET"}}}, "local", []string{`env_allow names "ARGUS_CLIENT_SECRET"`}},
-		{"half a subject", []controlplane.JobSpec{{Name: "r", Provider: "builtin/command", Subject: controlplane.SubjectSpec{Type: "x"}}}, "local", []string{"subject needs both type and identifier"}},
+		{"bad name", []controlplane.JobSpec{spec("../x", "builtin/file")}, "local", []string{"is not a valid job name"}},
+		{"bad schedule and timeout", []controlplane.JobSpec{{Name: "r", Provider: "builtin/file", Schedule: "sometimes", Timeout: "-1s"}}, "local", []string{`timeout "-1s" is not a positive duration`}},
+		{"secret variable", []controlplane.JobSpec{{Name: "r", Provider: "builtin/file", EnvAllow: []string{"ARGUS_CLIENT_SECRET"}}}, "local", []string{`env_allow names "ARGUS_CLIENT_SECRET"`}},
+		{"half a subject", []controlplane.JobSpec{{Name: "r", Provider: "builtin/file", Subject: controlplane.SubjectSpec{Type: "x"}}}, "local", []string{"subject needs both type and identifier"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := &config.Config{Jobs: []config.Job{{Name: "local", Provider: "builtin/command"}}}
+			switch tt.name {
+			case "command allowed when listed":
+				cfg.ControlPlane = &config.ControlPlane{RemoteProviders: []string{"builtin/command"}}
+			case "unlisted provider refused":
+				cfg.ControlPlane = &config.ControlPlane{RemoteProviders: []string{"builtin/command"}, RemoteProvidersRange: hcl.Range{Filename: "argus.hcl", Start: hcl.Pos{Line: 3, Column: 3}, End: hcl.Pos{Line: 3, Column: 40}}}
+			}
 			if tt.name == "declared provider" {
 				cfg.Providers = []config.Provider{{Name: "cis"}}
 				cfg.Jobs = append(cfg.Jobs, config.Job{Name: "cis-job", Provider: "cis"})
 			}
-			warns := jobsync.Merge(cfg, tt.specs, isBuiltin, "web-1")
+			warns := jobsync.Merge(cfg, tt.specs, "web-1")
 			var got []string
 			for _, j := range cfg.Jobs {
 				got = append(got, j.Name)
@@ -132,7 +143,7 @@ func TestMerge(t *testing.T) {
 
 func TestMergeDefaults(t *testing.T) {
 	cfg := &config.Config{}
-	jobsync.Merge(cfg, []controlplane.JobSpec{{Name: "r", Provider: "builtin/command"}}, func(string) bool { return true }, "web-1")
+	jobsync.Merge(cfg, []controlplane.JobSpec{{Name: "r", Provider: "builtin/file"}}, "web-1")
 	j := cfg.Jobs[0]
 	if j.Schedule != "always" || j.Timeout != config.DefaultJobTimeout || string(j.Config) != "{}" ||
 		j.Subject != (config.Subject{Type: "inventory-item", Identifier: "host/web-1"}) || j.Range.Filename != "control plane" {

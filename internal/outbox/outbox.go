@@ -36,6 +36,10 @@ type Item struct {
 	Created time.Time       `json:"created"`
 	Kind    string          `json:"kind"`
 	Payload json.RawMessage `json:"payload"`
+	// ControlPlane is the control plane the item is for (its normalised base URL): a
+	// configuration of another control plane sharing the state directory never sends it.
+	// Empty in items written before it was recorded, which any control plane may send.
+	ControlPlane string `json:"control_plane,omitempty"`
 
 	Attempts    int       `json:"attempts"`
 	LastError   string    `json:"last_error,omitempty"`
@@ -284,6 +288,9 @@ type DeliverOptions struct {
 	Concurrency int
 	// Force retries items marked permanent too (`argus outbox flush --force`).
 	Force bool
+	// ControlPlane, when set, is the control plane delivering: an item recorded for another
+	// is not sent but reported as Foreign.
+	ControlPlane string
 }
 
 // Report is what Deliver did.
@@ -297,6 +304,9 @@ type Report struct {
 	// Corrupt are the files that could not be read as items: undeliverable until inspected
 	// and dropped.
 	Corrupt []*CorruptError
+	// Foreign are items for another control plane (DeliverOptions.ControlPlane): left for the
+	// configuration they belong to, and not counted as pending here.
+	Foreign []Item
 }
 
 // Pending is how many results are still waiting after the delivery, corrupt files included:
@@ -330,6 +340,10 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (R
 	g := new(errgroup.Group) // not WithContext: one item's failure must not stop the others
 	g.SetLimit(opt.Concurrency)
 	for _, item := range items {
+		if opt.ControlPlane != "" && item.ControlPlane != "" && item.ControlPlane != opt.ControlPlane {
+			rep.Foreign = append(rep.Foreign, item)
+			continue
+		}
 		if item.Permanent && !opt.Force {
 			rep.Skipped = append(rep.Skipped, item)
 			continue

@@ -27,6 +27,8 @@ import (
 type Publisher struct {
 	Outbox *outbox.Outbox   // required
 	Now    func() time.Time // default time.Now
+	// ControlPlane is recorded in every item (outbox.Item.ControlPlane).
+	ControlPlane string
 
 	mu      sync.Mutex
 	streams map[uuid.UUID]streamOwner
@@ -69,7 +71,7 @@ func (p *Publisher) Collect(run *result.Run, j result.Job) (result.Job, error) {
 		}
 		// A fresh ID per result and run: the idempotency key of this one delivery, while the
 		// evidence's own UUID names the stream it continues.
-		items = append(items, outbox.Item{ID: uuid.NewString(), Kind: outbox.KindEvidence, Payload: payload})
+		items = append(items, outbox.Item{ID: uuid.NewString(), Kind: outbox.KindEvidence, Payload: payload, ControlPlane: p.ControlPlane})
 	}
 	if _, err := p.Outbox.PutAll(items); err != nil {
 		return j, fmt.Errorf("keep results of job %q in the outbox: %w", j.Name, err)

@@ -10,13 +10,13 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/compliance-framework/argus/internal/builtin"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/controlplane"
 	"github.com/compliance-framework/argus/internal/jobsync"
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/retry"
+	"github.com/compliance-framework/argus/internal/state"
 	"github.com/compliance-framework/argus/internal/version"
 )
 
@@ -40,6 +40,9 @@ type Session struct {
 	outbox    *outbox.Outbox
 	runtimeID uuid.UUID
 	logger    *slog.Logger
+	// url is the control plane's normalised base URL, recorded in every outbox item so that
+	// another configuration's session sharing the state directory never sends it.
+	url string
 }
 
 // Open opens the session of cfg's control_plane block, with the outbox in store's directory.
@@ -79,11 +82,13 @@ func Open(cfg *config.Config, store Store, opts *Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime id %q in %s: %w", rid, store.Dir(), err)
 	}
-	return &Session{client: client, outbox: ob, runtimeID: id, logger: logger}, nil
+	return &Session{client: client, outbox: ob, runtimeID: id, logger: logger, url: state.NormalURL(cfg.ControlPlane.URL)}, nil
 }
 
 // Collector keeps each finished job's results in the outbox, for assess.Executor.
-func (s *Session) Collector() *publish.Publisher { return &publish.Publisher{Outbox: s.outbox} }
+func (s *Session) Collector() *publish.Publisher {
+	return &publish.Publisher{Outbox: s.outbox, ControlPlane: s.url}
+}
 
 // Start sends the heartbeat, merges the control plane's job specs into cfg when it serves
 // them, and delivers what earlier runs left in the outbox. None of it stops the run: a control
@@ -108,14 +113,14 @@ func (s *Session) Start(ctx context.Context, cfg *config.Config) {
 
 // Deliver sends everything in the outbox and returns how many items are still waiting.
 func (s *Session) Deliver(ctx context.Context) int {
-	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), nil)
+	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{ControlPlane: s.url})
 	s.logCorrupt(rep)
 	if err != nil {
 		s.logger.Error("outbox", "err", err)
 	}
 	if err != nil || rep.Pending() > 0 {
 		if items, lerr := s.outbox.List(); lerr == nil {
-			return len(items)
+			return len(items) - len(rep.Foreign)
 		}
 	}
 	return rep.Pending()
@@ -124,7 +129,7 @@ func (s *Session) Deliver(ctx context.Context) int {
 // Flush delivers the outbox for `argus outbox flush`; force also retries items the control
 // plane rejected before.
 func (s *Session) Flush(ctx context.Context, force bool) (outbox.Report, error) {
-	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{Force: force})
+	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{Force: force, ControlPlane: s.url})
 	s.logCorrupt(rep)
 	return rep, err
 }
@@ -134,6 +139,10 @@ func (s *Session) Flush(ctx context.Context, force bool) (outbox.Report, error) 
 func (s *Session) logCorrupt(rep outbox.Report) {
 	for _, ce := range rep.Corrupt {
 		s.logger.Error("outbox", "err", ce)
+	}
+	if n := len(rep.Foreign); n > 0 {
+		s.logger.Warn("outbox items for another control plane are not sent", "items", n, "control_plane", rep.Foreign[0].ControlPlane,
+			"hint", "the state directory is shared with another configuration; deliver them with it, or give each configuration its own state directory")
 	}
 }
 
@@ -153,8 +162,7 @@ func MergeLastGood(logger *slog.Logger, cfg *config.Config, stateDir string) err
 
 func mergeSpecs(logger *slog.Logger, cfg *config.Config, specs []controlplane.JobSpec) {
 	host, _ := os.Hostname()
-	isBuiltin := func(name string) bool { _, ok := builtin.Lookup(name); return ok }
-	for _, w := range jobsync.Merge(cfg, specs, isBuiltin, host) {
+	for _, w := range jobsync.Merge(cfg, specs, host) {
 		logger.Warn(w)
 	}
 }

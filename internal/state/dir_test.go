@@ -24,7 +24,8 @@ func TestChooseDir(t *testing.T) {
 	}{
 		{"flag wins", Place{Flag: "s", Configured: "/cfg", ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, "s")},
 		{"argus.state_dir next", Place{Configured: "/cfg", ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, "/cfg"},
-		{"CI: .argus in the workspace", Place{ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, ".argus")},
+		{"CI: .argus in the workspace, keyed by configuration", Place{ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, ".argus", "a.hcl-")},
+		{"CI without a configuration", Place{Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, ".argus")},
 		{"keyed by configuration", Place{ConfigPath: "a.hcl", Getenv: xdg}, "/xdg/argus/a.hcl-"},
 		{"shared area without a configuration", Place{Getenv: xdg}, "/xdg/argus"},
 	}
@@ -50,6 +51,13 @@ func TestChooseDir(t *testing.T) {
 	if a == b {
 		t.Errorf("two configurations share the state directory %q", a)
 	}
+	// Issue 15 item 8: the CI default was one .argus for every configuration.
+	ci := func(string) (string, bool) { return "true", true }
+	a, _ = ChooseDir(Place{ConfigPath: "a/x.hcl", Getenv: ci})
+	b, _ = ChooseDir(Place{ConfigPath: "b/x.hcl", Getenv: ci})
+	if a == b {
+		t.Errorf("in CI two configurations share the state directory %q", a)
+	}
 }
 
 // Without XDG_STATE_HOME and without a home directory, the state goes under the working
@@ -66,8 +74,8 @@ func TestChooseDirWithoutAHome(t *testing.T) {
 	}
 }
 
-// In CI the state directory is .argus in the checkout: it gets a .gitignore so that it never
-// ends up in a commit; a .gitignore the user wrote is kept.
+// In CI the state directories are under .argus in the checkout: .argus gets a .gitignore so
+// that they never end up in a commit; a .gitignore the user wrote is kept.
 func TestStateDirInCIIsGitignored(t *testing.T) {
 	t.Chdir(t.TempDir())
 	env := func(k string) (string, bool) {
@@ -76,12 +84,14 @@ func TestStateDirInCIIsGitignored(t *testing.T) {
 		}
 		return "", false
 	}
-	dir, err := ChooseDir(Place{ConfigPath: "x.argus.hcl", Getenv: env})
+	state, err := ChooseDir(Place{ConfigPath: "x.argus.hcl", Getenv: env})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The configuration's directory is under .argus, whose .gitignore covers them all.
+	dir := filepath.Dir(state)
 	if filepath.Base(dir) != ".argus" {
-		t.Fatalf("dir = %s", dir)
+		t.Fatalf("state dir = %s, want one under .argus", state)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, ".gitignore"))
 	if err != nil || len(b) < 2 || b[len(b)-2] != '*' {

@@ -210,8 +210,29 @@ func (w *Workspace) State(ctx context.Context) (*state.Store, error) {
 		// The lock holds; only its advisory holder record could not be written (a full disk).
 		w.Logger.Warn("state lock", "err", lw)
 	}
+	if err := w.claim(store, cfg); err != nil {
+		_ = store.Close() // the claim's error is the one to report
+		return nil, err
+	}
 	w.store = store
 	return store, nil
+}
+
+// claim records cfg (and its control plane) as the state directory's owner: a directory of
+// another control plane is refused, one another configuration used last is a warning.
+func (w *Workspace) claim(store *state.Store, cfg *config.Config) error {
+	o := state.Owner{Config: cfg.Path}
+	if abs, err := filepath.Abs(cfg.Path); err == nil {
+		o.Config = abs
+	}
+	if cfg.ControlPlane != nil {
+		o.ControlPlane = state.NormalURL(cfg.ControlPlane.URL)
+	}
+	warning, err := store.Claim(o)
+	if warning != nil {
+		w.Logger.Warn("state directory", "err", warning)
+	}
+	return err
 }
 
 // Session opens the control-plane session: nil, nil when the configuration has no
