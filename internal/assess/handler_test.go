@@ -386,7 +386,12 @@ func TestAssessFailOnNeverWithUndeliveredResultsPasses(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		ws := newWorkspace(t, cfg)
 		h := newHandler(ws, &fakeRunner{outcome: status(sdk.StatusFail)}, &stdout, &stderr)
-		h.Getenv = func(k string) (string, bool) { return "true", k == "GITHUB_ACTIONS" }
+		h.Getenv = func(k string) (string, bool) {
+			if k == "GITHUB_ACTIONS" {
+				return "true", true
+			}
+			return "", false // no GITHUB_STEP_SUMMARY: nothing written to the working directory
+		}
 		out, err := h.Assess(context.Background(), &Request{All: true, FailOn: tt.failOn})
 		ws.close()
 		if err != nil {
