@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/exitcode"
 )
 
 // SecretEnv is the variable the control_plane block reads the client secret from. It is an
@@ -101,7 +102,7 @@ func write(filename string, cfg *agentConfig) []byte {
 	w.comment(0, "")
 	w.comment(0, "Where argus differs from the agent:")
 	w.comment(0, "- Each job runs under a timeout (default 5m; set timeout = \"…\" in a job): the agent had none.")
-	w.comment(0, "- Jobs run in parallel (--parallel), and one plugin's failure is an error result (exit 3)")
+	w.comment(0, "- Jobs run in parallel (--parallel), and one plugin's failure is an error result (exit %d)", exitcode.Incomplete)
 	w.comment(0, "  while the other jobs go on: the agent ran plugins one by one and stopped at the first error.")
 	w.comment(0, "- A plugin gets PATH, HOME, TMPDIR, LANG, HOSTNAME and its job's env_allow only, never argus's")
 	w.comment(0, "  ARGUS_* variables: the agent passed its whole environment.")

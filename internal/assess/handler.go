@@ -36,6 +36,13 @@ type Providers interface {
 	Resolver(ctx context.Context, cfg *config.Config) (Resolver, error)
 }
 
+// PluginResolver is a Resolver of a configuration with CCF plugin providers: it also gives
+// what runs their jobs (the second kind of provider, see Plugins).
+type PluginResolver interface {
+	Resolver
+	Plugins() Plugins
+}
+
 // Request is one `argus assess` (or `argus plan`, which is a dry run).
 type Request struct {
 	All  bool     // every selected job is due, whatever its schedule
@@ -162,6 +169,9 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		Parallel: parallelism(req.Parallel, cfg),
 		Logger:   logger,
 		Now:      h.Now,
+	}
+	if pr, ok := res.(PluginResolver); ok {
+		exec.Plugins = pr.Plugins()
 	}
 	if sess != nil {
 		exec.Collector = sess.Collector()

@@ -14,6 +14,13 @@
 // directory is owned through a flock on its own lock file, so the next install removes the ones
 // a killed process left behind and never one a running install is filling.
 //
+// Verify checks an entry against its locked h1 hash without re-reading it when a verification
+// record (<entry>.verified, HMAC-keyed by <dir>/verify.key, 0600) says that every file still
+// has the device, inode, size, mode, mtime and ctime it had when it last hashed to that value;
+// any change to a file (its ctime cannot be set back), an added or removed file, a copied or
+// restored cache, or a record without the key means a full re-hash. Linux only; elsewhere
+// every verification hashes in full.
+//
 // The package does not know where bytes come from or whether they are trustworthy: the caller
 // (internal/install) downloads, checks signatures and extracts into the staging directory it is
 // handed, and says which h1 hash the entry must have.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -70,6 +71,18 @@ func (e *env) init(t *testing.T, mod func(*Request)) (Result, error) {
 		mod(&req)
 	}
 	return Init(context.Background(), req)
+}
+
+// installCIS publishes cis 1.4.0, adds a provider block for it and installs it.
+func (e *env) installCIS(t *testing.T) Result {
+	t.Helper()
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	res, err := e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func (e *env) lock(t *testing.T) *lockfile.Lock {
@@ -388,11 +401,7 @@ func TestProviderKeysAreTrusted(t *testing.T) {
 
 func TestLockedHashMismatchRefused(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	if _, err := e.init(t, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.installCIS(t)
 	// The registry republishes 1.4.0 with other content (and a valid signature): the lock wins.
 	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = []byte("#!/bin/sh\necho evil\n") })
 	if err := os.RemoveAll(filepath.Join(e.cache.Dir, "providers")); err != nil {
@@ -422,15 +431,10 @@ func TestLockFileNonsense(t *testing.T) {
 
 func TestReplacedBinaryRefusedThenRepaired(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	res, err := e.init(t, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := e.installCIS(t)
 	registrytest.WriteFile(t, res.Providers[0].Entrypoint, []byte("#!/bin/sh\necho pwned\n"), 0o755)
 	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
-	_, err = v.Entrypoint("cis")
+	_, err := v.Entrypoint("cis")
 	var mm *cache.MismatchError
 	var ni *NotInstalledError
 	if !errors.As(err, &mm) || !errors.As(err, &ni) || ni.Provider != "cis" {
@@ -551,5 +555,68 @@ func TestOtherProjectsInitNeverReplacesAVerifiedEntry(t *testing.T) {
 	}
 	if _, err := Lookup(e.cache, e.cfg, e.lock(t), "cis"); err != nil {
 		t.Errorf("the first project's lock no longer verifies: %v", err)
+	}
+}
+
+// TestWarmInitRefusesSameSizeSameMtimeReplacement replaces a cached executable with different
+// bytes of the same size and puts its modification time back: only the content and what the
+// kernel alone sets (ctime) tell it apart, and a warm init (which verifies the entries of several
+// providers in parallel, through their verification records) must still refuse it.
+func TestWarmInitRefusesSameSizeSameMtimeReplacement(t *testing.T) {
+	e := newEnv(t, false)
+	names := []string{"cis", "ssh", "tls"}
+	for _, n := range names {
+		e.publish(t, n, "1.4.0", nil)
+		e.provider(n, ">= 1.0.0")
+	}
+	res, err := e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A warm init verifies in full and leaves a verification record for each entry: what the
+	// replacement below must not get past.
+	if res, err = e.init(t, nil); err != nil || !res.Providers[1].Reused {
+		t.Fatalf("warm init = %+v, %v", res, err)
+	}
+	if _, err := os.Stat(res.Providers[1].Dir + ".verified"); runtime.GOOS == "linux" && err != nil {
+		t.Fatalf("no verification record after a warm init: %v", err)
+	}
+	victim := res.Providers[1].Entrypoint
+	fi, err := os.Stat(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := bytes.Repeat([]byte("#"), len(old))
+	copy(evil, "#!/bin/sh\necho pwned\n")
+	if err := os.WriteFile(victim, evil, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(victim, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if fi2, _ := os.Stat(victim); fi2.Size() != fi.Size() || !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Fatalf("replacement changed size or mtime: %v %v", fi2.Size(), fi2.ModTime())
+	}
+
+	e.reg.FailAll(true)
+	if _, err := e.init(t, func(r *Request) { r.Mode = LockReadOnly }); err == nil {
+		t.Fatal("warm init with a replaced executable and no network succeeded: the replacement was trusted")
+	}
+	e.reg.FailAll(false)
+	res, err = e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range res.Providers {
+		if want := i != 1; p.Reused != want {
+			t.Errorf("provider %s: Reused = %v, want %v (only the replaced one is reinstalled)", p.Name, p.Reused, want)
+		}
+	}
+	if got, _ := os.ReadFile(victim); !bytes.Equal(got, old) {
+		t.Errorf("the replaced executable was not restored by init")
 	}
 }

@@ -122,7 +122,7 @@ func (in *installer) warm(p config.Provider, addr Address, locked *lockfile.Prov
 	if err != nil {
 		return Installed{}, false, err
 	}
-	if cache.VerifyInstalled(dir, h1) != nil {
+	if in.verifyInstalled(dir, h1) != nil {
 		return Installed{}, false, nil
 	}
 	lp := &lockfile.Provider{Source: addr.String(), Constraints: p.Version, Version: locked.Version, Signer: locked.Signer, Platforms: map[string][]string{}}

@@ -105,8 +105,8 @@ func (s *Session) Start(ctx context.Context, cfg *config.Config) {
 		s.logger.Debug("job specs", "source", src, "jobs", len(specs))
 		mergeSpecs(s.logger, cfg, specs)
 	}
-	if items, _ := s.outbox.List(); len(items) > 0 { // corrupt files are reported by Deliver
-		s.logger.Info("delivering results left by earlier runs", "items", len(items))
+	if n, _ := s.outbox.Count(); n > 0 { // a directory read; corrupt files are reported by Deliver
+		s.logger.Info("delivering results left by earlier runs", "items", n)
 		s.Deliver(ctx)
 	}
 }
@@ -119,8 +119,8 @@ func (s *Session) Deliver(ctx context.Context) int {
 		s.logger.Error("outbox", "err", err)
 	}
 	if err != nil || rep.Pending() > 0 {
-		if items, lerr := s.outbox.List(); lerr == nil {
-			return len(items) - len(rep.Foreign)
+		if n, lerr := s.outbox.Count(); lerr == nil {
+			return n - len(rep.Foreign)
 		}
 	}
 	return rep.Pending()

@@ -15,10 +15,14 @@ import (
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/cache"
+	"github.com/compliance-framework/argus/internal/ccfjob"
+	"github.com/compliance-framework/argus/internal/ccfplugin/host"
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/remoteconfig"
@@ -50,6 +54,7 @@ type Workspace struct {
 	lock  *lockfile.Lock
 	cache *cache.Cache
 	store *state.Store
+	ob    *outbox.Outbox
 	sess  *session.Session
 	// sessDone distinguishes "no control_plane block" (nil session) from "not opened yet".
 	sessDone bool
@@ -61,6 +66,11 @@ var (
 	_ assess.Resolver  = (*install.Resolver)(nil)
 	_ assess.Collector = (*publish.Publisher)(nil)
 	_ session.Opener   = (*Workspace)(nil)
+)
+
+var (
+	_ session.OutboxOpener = (*Workspace)(nil)
+	_ install.Workspace    = (*Workspace)(nil)
 )
 
 func (w *Workspace) env(name string) string {
@@ -99,6 +109,9 @@ func (w *Workspace) loadConfig(ctx context.Context) (*config.Config, error) {
 	}
 	if diags.HasErrors() {
 		return nil, &outcome.ReportedError{Err: diags}
+	}
+	for name, f := range cfg.Files { // the syntax trees are half the live heap of a 10,000-job run; snippets need only the bytes
+		cfg.Files[name] = &hcl.File{Bytes: f.Bytes}
 	}
 	return cfg, nil
 }
@@ -157,6 +170,7 @@ func (w *Workspace) Lock(ctx context.Context) (*lockfile.Lock, error) {
 		return nil, err
 	}
 	lock, diags := lockfile.Load(filepath.Join(cfg.Dir, lockfile.FileName))
+	diags = exitcode.LockHints(diags) // each diagnostic's fix, naming the argus command
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(w.Stderr, nil, diags, w.Color)
 	}
@@ -275,8 +289,36 @@ func (w *Workspace) Resolver(ctx context.Context, cfg *config.Config) (assess.Re
 			return nil, err
 		}
 		r.Installed = &install.Verifier{Cache: ca, Config: cfg, Lock: lock}
+		if ccfjob.HasPlugins(cfg) {
+			return &pluginResolver{Resolver: r, plugins: w.plugins(cfg, r.Installed, ca)}, nil
+		}
 	}
 	return r, nil
+}
+
+// pluginResolver is the resolver of a configuration with CCF plugins: the argus-protocol
+// providers' resolver, and the second kind beside it, verified against the same lock and cache.
+type pluginResolver struct {
+	*install.Resolver
+	plugins assess.Plugins
+}
+
+func (r *pluginResolver) Plugins() assess.Plugins { return r.plugins }
+
+var _ assess.PluginResolver = (*pluginResolver)(nil)
+
+func (w *Workspace) plugins(cfg *config.Config, v *install.Verifier, ca *cache.Cache) *ccfjob.Runner {
+	hostname := host.Hostname()
+	return &ccfjob.Runner{
+		Verifier: v,
+		Host:     &host.Host{Logger: w.Logger},
+		WorkDir:  filepath.Join(ca.Dir, "run"),
+		// A plugin's environment is built from argus's own by host.Env: PATH, HOME, LANG and
+		// the like, HOSTNAME, and the job's env_allow; never ARGUS_* or anything else.
+		Environ:  os.Environ(),
+		Hostname: hostname,
+		Agent:    ccfjob.AgentLabel(cfg, w.env, hostname),
+	}
 }
 
 // Close writes what the state file still has pending and releases its lock. A failure is
@@ -291,4 +333,22 @@ func (w *Workspace) Close() {
 		fmt.Fprintf(w.Stderr, "argus: error: save state: %v\n", err)
 	}
 	w.store = nil
+}
+
+// Outbox opens the outbox in the state directory, holding the state lock (State) so that it
+// never races an assess delivering the same items.
+func (w *Workspace) Outbox(ctx context.Context) (*outbox.Outbox, error) {
+	if w.ob != nil {
+		return w.ob, nil
+	}
+	store, err := w.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	w.ob = ob
+	return ob, nil
 }
