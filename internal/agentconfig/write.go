@@ -17,7 +17,7 @@ import (
 
 // SecretEnv is the variable the control_plane block reads the client secret from. It is an
 // ARGUS_* variable, which argus never passes to a plugin or provider.
-const SecretEnv = "ARGUS_CLIENT_SECRET"
+const SecretEnv = "ARGUS_CLIENT_SECRET" //nolint:gosec // G101: the name of the variable that holds the secret, not a secret
 
 // idEnv is where the client id comes from when the agent's file has a secret but no id (the
 // agent then took it from CCF_API_AUTH_CLIENT_ID).
@@ -230,7 +230,8 @@ func (w *writer) plugin(file string, p plugin, used map[string]bool) {
 
 	w.line(0, "job %s {", str(name))
 	w.line(1, "provider = %s", str(name))
-	sched, notes, _ := convertSchedule(agentDefaultSchedule)
+	sched, _, _ := convertSchedule(agentDefaultSchedule)
+	var notes []string
 	if p.scheduleSet {
 		sched, notes, _ = convertSchedule(p.schedule) // checked when the file was read
 		if sched != strings.TrimSpace(p.schedule) {
