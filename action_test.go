@@ -85,6 +85,8 @@ func TestAction(t *testing.T) {
 		wantRan []string
 		// wantStderr must appear in the failing step's stderr.
 		wantStderr string
+		// github is the github context (github.repository, github.actor, github.event...).
+		github map[string]string
 	}{
 		{
 			name:     "gate fails, reports still uploaded, exit 1 propagated",
@@ -93,7 +95,54 @@ func TestAction(t *testing.T) {
 			wantExit: 1,
 			wantOutputs: map[string]string{
 				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "artifact-name": "argus-reports",
-				"reports": "argus-reports/argus.sarif\nargus-reports/junit.xml",
+				"reports": "argus-reports/argus.sarif\nargus-reports/junit.xml", "category": "argus/",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
+		},
+		{
+			name:     "a shard uploads its own SARIF category",
+			files:    good,
+			inputs:   map[string]string{"config": "checks", "shard": "1/4"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "category": "argus/shard-1-of-4/",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
+		},
+		{
+			name:     "the category input reaches the file and the upload",
+			files:    good,
+			inputs:   map[string]string{"config": "checks", "category": "compliance/web"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "category": "compliance/web/",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
+		},
+		{
+			name:     "a fork pull request skips the SARIF upload with a warning",
+			files:    good,
+			inputs:   map[string]string{"config": "checks"},
+			github:   map[string]string{"github.repository": "acme/app", "github.event.pull_request.head.repo.full_name": "mallory/app", "github.actor": "mallory"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif": "argus-reports/argus.sarif", "sarif-upload": "false",
+			},
+			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
+				"Upload reports", "Propagate argus's exit code"},
+			wantStderr: "::warning title=argus::SARIF not uploaded to code scanning: this pull request comes from the fork mallory/app",
+		},
+		{
+			name:     "a pull request inside the repository uploads",
+			files:    good,
+			inputs:   map[string]string{"config": "checks"},
+			github:   map[string]string{"github.repository": "acme/app", "github.event.pull_request.head.repo.full_name": "acme/app", "github.actor": "alice"},
+			wantExit: 1,
+			wantOutputs: map[string]string{
+				"exit-code": "1", "sarif-upload": "true",
 			},
 			wantRan: []string{"Install argus", "Restore provider cache", "argus init", "Save provider cache", "argus assess",
 				"Upload SARIF to code scanning", "Upload reports", "Propagate argus's exit code"},
@@ -157,6 +206,7 @@ func TestAction(t *testing.T) {
 				inputs[k] = v
 			}
 			r := newActionRun(t, action, inputs)
+			r.github = tt.github
 			if err := os.CopyFS(filepath.Join(r.workspace, "checks"), os.DirFS(filepath.Join("testdata", "action", "config"))); err != nil {
 				t.Fatal(err)
 			}
@@ -214,6 +264,7 @@ type actionRun struct {
 	failed    bool   // a step failed: success() is false from then on
 	ran       []string
 	outputs   map[string]map[string]string // step id → outputs
+	github    map[string]string            // the github context: "github.repository" → value
 	log       strings.Builder
 }
 
@@ -298,6 +349,8 @@ func (r *actionRun) value(expr string) string {
 			r.t.Fatalf("unsupported expression %q", expr)
 		}
 		return r.outputs[id][out]
+	case strings.HasPrefix(expr, "github."):
+		return r.github[expr] // unset context values are empty, as on GitHub
 	case expr == "runner.temp":
 		return r.temp
 	case expr == "runner.os":
@@ -366,7 +419,10 @@ func (r *actionRun) uses(step actionStep) {
 		var sarif struct {
 			Version string `json:"version"`
 			Runs    []struct {
-				Results []json.RawMessage `json:"results"`
+				Results           []json.RawMessage `json:"results"`
+				AutomationDetails struct {
+					ID string `json:"id"`
+				} `json:"automationDetails"`
 			} `json:"runs"`
 		}
 		b, err := os.ReadFile(filepath.Join(r.workspace, with["sarif_file"]))
@@ -374,7 +430,12 @@ func (r *actionRun) uses(step actionStep) {
 			r.t.Errorf("%s: %v", step.Name, err)
 		} else if err := json.Unmarshal(b, &sarif); err != nil || sarif.Version != "2.1.0" || len(sarif.Runs) == 0 || len(sarif.Runs[0].Results) == 0 {
 			r.t.Errorf("%s: %s is not a SARIF 2.1.0 report with results (%v):\n%s", step.Name, with["sarif_file"], err, b)
+		} else if id := sarif.Runs[0].AutomationDetails.ID; id == "" || id != with["category"] {
+			// GitHub applies the upload's category only to a file without one: the two must agree,
+			// or the action's category input would silently not apply.
+			r.t.Errorf("%s: upload category %q, but the file's automationDetails.id is %q", step.Name, with["category"], id)
 		}
+		r.outputs["upload-sarif"] = map[string]string{"category": with["category"]}
 	case "actions/upload-artifact":
 		if with["name"] == "" {
 			r.t.Errorf("%s: no artifact name", step.Name)

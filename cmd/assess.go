@@ -36,6 +36,9 @@ type AssessCmd struct {
 	FailOn   result.FailOn `enum:"fail,error,never,fail:info,fail:low,fail:medium,fail:high,fail:critical,error:info,error:low,error:medium,error:high,error:critical" default:"fail" placeholder:"STATUS[:SEVERITY]" help:"Which results fail the run with exit code ${exit_gate}: fail (default), error (fail and error), or never (report only); with :SEVERITY only that severity and above, e.g. fail:high."`
 
 	MaxResults int `default:"10000" placeholder:"N" help:"Results kept of one job; a provider returning more gets an error result for the excess."`
+
+	Quiet         bool   `short:"q" help:"Print only failures, errors and the tally (the reports still hold everything)."`
+	SarifCategory string `placeholder:"CATEGORY" help:"SARIF automationDetails.id, which GitHub code scanning keeps alerts apart by (default: the report block's category, else argus/, or argus/shard-I-of-N/ with --shard)."`
 }
 
 // Help is shown under the command's usage line.
@@ -57,6 +60,9 @@ func (c *AssessCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) er
 		Reports:    c.Report,
 		FailOn:     c.FailOn,
 		Parallel:   c.Parallel,
+
+		Quiet:         c.Quiet,
+		SarifCategory: c.SarifCategory,
 	}))
 }
 

@@ -18,8 +18,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/compliance-framework/argus/internal/exitcode"
+	"github.com/compliance-framework/argus/internal/jsonlog"
 	"github.com/compliance-framework/argus/internal/outcome"
 	"github.com/compliance-framework/argus/internal/report"
+	"github.com/compliance-framework/argus/internal/version"
 	"github.com/compliance-framework/argus/internal/workspace"
 )
 
@@ -45,6 +47,8 @@ type Globals struct {
 	LogLevel  string `enum:"debug,info,warn,error" default:"info" help:"How much argus logs to stderr: debug, info, warn or error."`
 	LogFormat string `enum:"text,json" default:"text" help:"Log format on stderr: text for people, json for log collectors."`
 	Color     string `enum:"auto,always,never" default:"auto" help:"Colour in terminal output: auto (when stdout is a terminal and NO_COLOR is unset), always or never."`
+
+	ShowVersion kong.VersionFlag `name:"version" help:"Print argus's version and exit."`
 }
 
 // IO is what a command reads and writes; tests pass buffers.
@@ -112,7 +116,7 @@ func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) 
 			if c != 0 {
 				err = &outcome.ReportedError{Err: fmt.Errorf("kong exited with status %d", int(c))}
 			}
-			code = finish(ctx, err, stdio.Stderr)
+			code = finish(ctx, err, a.Stderr)
 		}
 	}()
 	// Answers a shell's completion request (COMP_LINE set) and exits through kong.Exit.
@@ -127,13 +131,19 @@ func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) 
 		a.logger = g.logger(report.GitHubLogWriter(stdio.Stderr)) // log lines can quote provider stderr
 	}
 	a.logFormat = g.LogFormat
+	if g.LogFormat == "json" {
+		// Every stderr line a log record: plain lines, diagnostics, the final error.
+		jw := &jsonlog.Writer{Logger: a.logger}
+		defer jw.Flush()
+		a.Stderr = jw
+	}
 
 	// The workspace is built once, here, from the flag groups the command embeds; its parts
 	// are built when the command first asks for them.
 	ws := &workspace.Workspace{
 		Holder: "argus " + commandName(kctx),
 		Getenv: stdio.Getenv,
-		Stderr: stdio.Stderr,
+		Stderr: a.Stderr,
 		Color:  a.color,
 		Logger: a.logger,
 	}
@@ -142,7 +152,7 @@ func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) 
 	}
 	defer ws.Close()
 	kctx.Bind(ws)
-	return finish(ctx, kctx.Run(), stdio.Stderr)
+	return finish(ctx, kctx.Run(), a.Stderr)
 }
 
 func newParser(ctx context.Context, cli any, a *app) (*kong.Kong, error) {
@@ -153,10 +163,18 @@ func newParser(ctx context.Context, cli any, a *app) (*kong.Kong, error) {
 		kong.Exit(func(code int) { panic(kongExit(code)) }),
 		kong.DefaultEnvars("ARGUS"),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.Vars(exitcode.Vars()),
+		kong.Vars(parserVars()),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 		kong.Bind(a),
 	)
+}
+
+// parserVars are the ${…} variables of the help texts: the exit codes, and the version that
+// --version prints.
+func parserVars() kong.Vars {
+	vars := kong.Vars(exitcode.Vars())
+	vars["version"] = version.Get().String()
+	return vars
 }
 
 // finish prints what the exit-code table says about err and returns the code.

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -93,6 +94,20 @@ type Request struct {
 	Config json.RawMessage `json:"config,omitempty"`
 	// Deadline is when argus stops waiting; [Serve] turns it into the handler's context deadline.
 	Deadline time.Time `json:"deadline"`
+	// ConfigDir is the absolute directory of the configuration that declared the job. A
+	// provider runs in a fresh empty working directory, so relative paths in its config mean
+	// nothing there: resolve them against ConfigDir, as the built-in providers do. Empty when
+	// argus does not know it (an older argus).
+	ConfigDir string `json:"config_dir,omitempty"`
+}
+
+// Resolve returns path made absolute against the request's ConfigDir when it is relative and
+// ConfigDir is set, and path unchanged otherwise.
+func (r Request) Resolve(path string) string {
+	if path == "" || r.ConfigDir == "" || filepath.IsAbs(path) {
+		return path
+	}
+	return filepath.Join(r.ConfigDir, path)
 }
 
 // Job identifies the job a request is for.

@@ -147,3 +147,19 @@ func TestStatusValid(t *testing.T) {
 		}
 	}
 }
+
+// Relative paths in a job's config mean the configuration's directory (config_dir); absolute
+// ones, and any path when argus did not send config_dir, are left as they are.
+func TestRequestResolve(t *testing.T) {
+	for _, tc := range []struct{ dir, path, want string }{
+		{"/etc/argus", "certs/ca.pem", "/etc/argus/certs/ca.pem"},
+		{"/etc/argus", "../shared/x", "/etc/shared/x"},
+		{"/etc/argus", "/abs/file", "/abs/file"},
+		{"/etc/argus", "", ""},
+		{"", "certs/ca.pem", "certs/ca.pem"},
+	} {
+		if got := (Request{ConfigDir: tc.dir}).Resolve(tc.path); got != tc.want {
+			t.Errorf("Resolve(%q) with config_dir %q = %q, want %q", tc.path, tc.dir, got, tc.want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package agentconfig
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -156,6 +157,9 @@ func TestParsedValues(t *testing.T) {
 }
 
 // TestLoads loads the converter's output with argus's own configuration loader.
+// localSourceRE finds the local provider sources of converted HCL.
+var localSourceRE = regexp.MustCompile(`source\s*=\s*"(\.\.?/[^"]+)"`)
+
 func TestLoads(t *testing.T) {
 	inputs, err := filepath.Glob("testdata/*.yaml")
 	if err != nil {
@@ -175,6 +179,16 @@ func TestLoads(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "agent.argus.hcl")
 			if err := os.WriteFile(path, out, 0o600); err != nil {
 				t.Fatal(err)
+			}
+			// The loader checks that local provider sources exist: give it the plugins.
+			for _, m := range localSourceRE.FindAllSubmatch(out, -1) {
+				p := filepath.Join(filepath.Dir(path), string(m[1]))
+				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o755); err != nil { //nolint:gosec // G306: a stand-in executable
+					t.Fatal(err)
+				}
 			}
 			cfg, diags := config.Load(path, opts)
 			for _, d := range diags {

@@ -229,6 +229,7 @@ func TestExecuteRequestAndLocation(t *testing.T) {
 	j.Config = []byte(`{"path":"/etc"}`)
 	j.Range.Filename, j.Range.Start.Line, j.Range.Start.Column = "a.argus.hcl", 7, 1
 	cfg := testConfig(j)
+	cfg.Dir = "/srv/compliance"
 	var got runner.Task
 	r := &fakeRunner{outcome: func(ctx context.Context, t runner.Task) runner.Outcome { got = t; return pass(ctx, t) }}
 	out, err := (&Executor{Runner: r, State: &fakeState{}, Resolver: fakeResolver{}}).Execute(context.Background(), cfg, plannedAll(t, cfg))
@@ -237,7 +238,8 @@ func TestExecuteRequestAndLocation(t *testing.T) {
 	}
 	if got.Command.Path != "/bin/builtin/file" || got.Timeout != time.Minute || got.Request.Protocol != 1 ||
 		got.Request.RunID != out.Run.ID || string(got.Request.Config) != `{"path":"/etc"}` ||
-		got.Request.Subject.Identifier != "host/x" || got.Request.Job.Labels["control"] != "ac-6" || got.Request.Deadline.IsZero() {
+		got.Request.Subject.Identifier != "host/x" || got.Request.Job.Labels["control"] != "ac-6" || got.Request.Deadline.IsZero() ||
+		got.Request.ConfigDir != "/srv/compliance" {
 		t.Errorf("task = %+v", got)
 	}
 	if loc := out.Run.Jobs[0].Location; loc != (result.Location{File: "a.argus.hcl", Line: 7, Column: 1}) {

@@ -281,7 +281,7 @@ func (e *Executor) resolve(ctx context.Context, cfg *config.Config, due []Planne
 		runs[job.Name] = func(ctx context.Context, runID string, start time.Time) (runner.Outcome, []result.Delivery) {
 			return e.Runner.Run(ctx, runner.Task{
 				Command:  c,
-				Request:  request(runID, job, start),
+				Request:  request(runID, cfg.Dir, job, start),
 				Timeout:  job.Timeout,
 				EnvAllow: job.EnvAllow,
 			}), nil
@@ -290,14 +290,17 @@ func (e *Executor) resolve(ctx context.Context, cfg *config.Config, due []Planne
 	return runs, nil
 }
 
-func request(runID string, job *config.Job, start time.Time) sdk.Request {
+// request is what the job's provider reads on stdin. configDir is the base for the relative
+// paths in the job's config: the provider's own working directory is an empty temporary one.
+func request(runID, configDir string, job *config.Job, start time.Time) sdk.Request {
 	return sdk.Request{
-		Protocol: sdk.ProtocolVersion,
-		RunID:    runID,
-		Job:      sdk.Job{Name: job.Name, Labels: job.Labels},
-		Subject:  sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
-		Config:   job.Config,
-		Deadline: start.Add(job.Timeout),
+		Protocol:  sdk.ProtocolVersion,
+		RunID:     runID,
+		Job:       sdk.Job{Name: job.Name, Labels: job.Labels},
+		Subject:   sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
+		Config:    job.Config,
+		Deadline:  start.Add(job.Timeout),
+		ConfigDir: configDir,
 	}
 }
 
@@ -331,23 +334,32 @@ func jobResult(job *config.Job, out runner.Outcome, rules []waiver.Waiver, now t
 		if !r.Severity.Valid() {
 			r.Severity = sev
 		}
+	}
+	waive(&rj, rules, now)
+	return rj
+}
+
+// waive records, for each failure of j, the waiver that accepts it at now, or the expired one
+// that no longer does; what j held before is replaced.
+func waive(j *result.Job, rules []waiver.Waiver, now time.Time) {
+	j.Waivers, j.Expired = nil, nil
+	for _, r := range j.Results {
 		if r.Status != sdk.StatusFail {
 			continue
 		}
-		switch l := waiver.Find(rules, job.Name, r.Title, now); {
+		switch l := waiver.Find(rules, j.Name, r.Title, now); {
 		case l.Applied != nil:
-			if rj.Waivers == nil {
-				rj.Waivers = map[string]waiver.Waiver{}
+			if j.Waivers == nil {
+				j.Waivers = map[string]waiver.Waiver{}
 			}
-			rj.Waivers[r.Title] = *l.Applied
+			j.Waivers[r.Title] = *l.Applied
 		case l.Expired != nil:
-			if rj.Expired == nil {
-				rj.Expired = map[string]waiver.Waiver{}
+			if j.Expired == nil {
+				j.Expired = map[string]waiver.Waiver{}
 			}
-			rj.Expired[r.Title] = *l.Expired
+			j.Expired[r.Title] = *l.Expired
 		}
 	}
-	return rj
 }
 
 // unusedWaivers are the waivers, active at now, that cover a job that ran yet waived none of

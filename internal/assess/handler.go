@@ -58,6 +58,12 @@ type Request struct {
 	Reports  []string
 	FailOn   result.FailOn
 	Parallel int // jobs at once; <= 0 means argus.parallel, else the number of CPUs
+	// Quiet prints only failures, errors and the tally in the terminal view (--quiet); the
+	// reports still hold everything.
+	Quiet bool
+	// SarifCategory is SARIF's automationDetails.id (--sarif-category); it wins over a report
+	// block's category. Empty: argus/, or argus/shard-I-of-N/ for a shard.
+	SarifCategory string
 }
 
 // Outcome is what an assessment came to.
@@ -88,9 +94,11 @@ type Handler struct {
 }
 
 // Assess runs the due jobs once and reports them. Its steps, in order: load the
-// configuration, read the request, lock the state, open the control-plane session, take the
-// job specs, plan, pick where the view goes, resolve providers and execute, write the reports,
-// annotate GitHub, deliver, and decide the outcome.
+// configuration (and, under GitHub Actions, mask its secrets), read the request, lock the
+// state, open the control-plane session, take the job specs, plan, pick where the view goes,
+// resolve providers and execute, carry the last results of the jobs that were not due, write
+// the reports, annotate GitHub, deliver (warning under GitHub Actions when results wait), and
+// decide the outcome.
 func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	logger := h.Logger
 	if logger == nil {
@@ -103,6 +111,9 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	cfg, err := h.Workspace.Config(ctx)
 	if err != nil {
 		return Outcome{}, err
+	}
+	if h.env("GITHUB_ACTIONS") == "true" { // masks before anything else is printed
+		_ = (&report.GitHub{W: h.Stdout, Opts: report.Options{Secrets: configSecrets(cfg)}}).Mask()
 	}
 	shard, err := schedule.ResolveShard(req.Shard, req.ShardTotal, h.Getenv)
 	if err != nil {
@@ -141,8 +152,8 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	if h.ScrubEnv != nil {
 		_ = h.ScrubEnv(secrets) // the runner holds the environment argus started with
 	}
-	term := &report.Terminal{W: view, Color: h.Color, Secrets: secrets, GitHub: h.env("GITHUB_ACTIONS") == "true"}
 	due := plan.Due()
+	term := &report.Terminal{W: view, Color: h.Color, Secrets: secrets, GitHub: h.env("GITHUB_ACTIONS") == "true", Quiet: req.Quiet, Order: Order(due)}
 	if len(due) == 0 {
 		fmt.Fprintln(view, noJobDue(plan))
 	}
@@ -170,8 +181,12 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		return Outcome{}, runErr
 	}
 	run := executed.Run
+	if err := CarryLast(store.Dir(), plan, run); err != nil {
+		logger.Warn("last results of not-due jobs", "err", err)
+	}
+	WaiveCarried(run, cfg.WaiverRules(), run.Ended)
 	switch {
-	case len(due) > 0 && len(run.Jobs) == 0:
+	case len(due) > 0 && len(run.Jobs) == run.NotDue():
 		// Due jobs were stopped before any finished (a signal, a state write that failed):
 		// "No job was due" would be false.
 		fmt.Fprintf(view, "Nothing finished: %d due job(s) did not run.\n", executed.NotRun)
@@ -184,6 +199,8 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		Secrets:     secrets,
 		BaseDir:     baseDir(h.env),
 		Stdout:      h.Stdout,
+		Category:    req.SarifCategory,
+		Shard:       shardText(shard),
 	}
 	runErr = errors.Join(runErr, writeReports(reports, run, &opts))
 	h.annotateGitHub(logger, view, run, opts)
@@ -206,6 +223,7 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		// are said, not failed on. A report or state write that failed still gives 3.
 		exit.Kind = outcome.Passed
 	}
+	h.warnUndelivered(view, pending, exit.Kind == outcome.Undelivered)
 	exit.NotRun = executed.NotRun
 	return Outcome{Run: run, Exit: exit}, nil
 }
@@ -263,7 +281,7 @@ func reportTargets(flags []string, cfg *config.Config) ([]report.Target, error) 
 		out = append(out, t)
 	}
 	for _, r := range cfg.Reports {
-		out = append(out, report.Target{Format: r.Format, Path: r.Path})
+		out = append(out, report.Target{Format: r.Format, Path: r.Path, Category: r.Category})
 	}
 	return out, nil
 }
@@ -273,7 +291,7 @@ func reportTargets(flags []string, cfg *config.Config) ([]report.Target, error) 
 func writeReports(reports []report.Target, run *result.Run, opts *report.Options) error {
 	var errs error
 	for _, r := range reports {
-		if err := report.WriteFile(r.Path, r.Format, run, *opts); err != nil {
+		if err := report.WriteTarget(r, run, *opts); err != nil {
 			errs = errors.Join(errs, fmt.Errorf("write %s report %q: %w", r.Format, r.Path, err))
 		}
 		if opts.FullReport == "" && r.Path != "-" {
@@ -293,6 +311,30 @@ func (h *Handler) annotateGitHub(logger *slog.Logger, view io.Writer, run *resul
 		// worth a warning, not a failed gate.
 		logger.Warn("GitHub annotations or step summary incomplete", "err", err)
 	}
+}
+
+// warnUndelivered adds a workflow warning under GitHub Actions when results wait in the outbox:
+// exit code 4 (exit4) does not fail a step that allows it, so without an annotation nobody
+// would look. The exit decision's own line goes to stderr, which --log-format json turns into
+// a record. The code is named only when it is the run's: a failed gate (1) or --fail-on never
+// (0) wins over it.
+func (h *Handler) warnUndelivered(view io.Writer, pending int, exit4 bool) {
+	if pending == 0 || h.env("GITHUB_ACTIONS") != "true" {
+		return
+	}
+	code := ""
+	if exit4 {
+		code = " (exit code 4)"
+	}
+	fmt.Fprintf(view, "::warning title=argus::%d result(s) could not be delivered to the control plane; they wait in the outbox and the next run delivers them%s\n", pending, code)
+}
+
+// shardText is the shard as "I/N" for the SARIF category, or "" when the run is not sharded.
+func shardText(s schedule.Shard) string {
+	if s.Count == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", s.Index, s.Count)
 }
 
 func noJobDue(plan Plan) string {

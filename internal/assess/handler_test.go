@@ -385,7 +385,14 @@ func TestAssessFailOnNeverWithUndeliveredResultsPasses(t *testing.T) {
 	}{{result.FailOnNever, outcome.Passed}, {result.FailOnFail, outcome.Undelivered}} {
 		var stdout, stderr bytes.Buffer
 		ws := newWorkspace(t, cfg)
-		out, err := newHandler(ws, &fakeRunner{outcome: status(sdk.StatusFail)}, &stdout, &stderr).Assess(context.Background(), &Request{All: true, FailOn: tt.failOn})
+		h := newHandler(ws, &fakeRunner{outcome: status(sdk.StatusFail)}, &stdout, &stderr)
+		h.Getenv = func(k string) (string, bool) {
+			if k == "GITHUB_ACTIONS" {
+				return "true", true
+			}
+			return "", false // no GITHUB_STEP_SUMMARY: nothing written to the working directory
+		}
+		out, err := h.Assess(context.Background(), &Request{All: true, FailOn: tt.failOn})
 		ws.close()
 		if err != nil {
 			t.Fatal(err)
@@ -395,6 +402,11 @@ func TestAssessFailOnNeverWithUndeliveredResultsPasses(t *testing.T) {
 		}
 		if out.Exit.Kind != tt.want || out.Exit.Pending == 0 || out.Exit.Quiet() {
 			t.Errorf("--fail-on %s: outcome = %+v, want %v with the pending results said", tt.failOn, out.Exit, tt.want)
+		}
+		// Under GitHub Actions the waiting results are a ::warning, which names exit code 4
+		// only when that is the run's code (here it is 0 or 1).
+		if !strings.Contains(stdout.String(), "::warning title=argus::1 result(s) could not be delivered") || strings.Contains(stdout.String(), "(exit code 4)") {
+			t.Errorf("--fail-on %s: view:\n%s", tt.failOn, &stdout)
 		}
 	}
 }
@@ -419,5 +431,59 @@ func TestAssessStoppedBeforeAnyJobFinishedSaysSo(t *testing.T) {
 	}
 	if out.Exit.Kind != outcome.Interrupted || out.Exit.NotRun != 2 {
 		t.Errorf("outcome = %+v", out.Exit)
+	}
+}
+
+// A job that is not due is reported with its last results, outside the tally and the gate;
+// and when the due jobs are stopped before any finished, the carried job does not hide that.
+func TestAssessCarriesNotDueJobs(t *testing.T) {
+	failHourly := func(_ context.Context, tk runner.Task) runner.Outcome {
+		st := sdk.StatusPass
+		if tk.Request.Job.Name == "hourly" {
+			st = sdk.StatusFail
+		}
+		// A start and an end: a job without an end is one that did not finish, and is due.
+		now := time.Now()
+		return runner.Outcome{Start: now, End: now, Results: []sdk.Result{{Title: tk.Request.Job.Name, Status: st}}}
+	}
+	ws := newWorkspace(t, testConfig(job("always", "always"), job("hourly", "every 1h")))
+	var stdout, stderr bytes.Buffer
+	if _, err := newHandler(ws, &fakeRunner{outcome: failHourly}, &stdout, &stderr).Assess(context.Background(), &Request{All: true, FailOn: result.FailOnFail}); err != nil {
+		t.Fatal(err)
+	}
+	ws.close()
+
+	// Next run: only "always" is due; hourly's failure is carried, and does not fail the gate.
+	stdout.Reset()
+	report := filepath.Join(t.TempDir(), "r.json")
+	out, err := newHandler(ws, &fakeRunner{outcome: failHourly}, &stdout, &stderr).Assess(context.Background(), &Request{Reports: []string{"json=" + report}, FailOn: result.FailOnFail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.close()
+	if out.Run.NotDue() != 1 || out.Exit.Kind != outcome.Passed {
+		t.Errorf("not due = %d, outcome = %+v; want hourly carried and a passed gate", out.Run.NotDue(), out.Exit)
+	}
+	if !strings.Contains(stdout.String(), "(1 job in ") || !strings.Contains(stdout.String(), "; 1 not due)") || strings.Contains(stdout.String(), "FAIL") {
+		t.Errorf("view:\n%s", &stdout)
+	}
+	if b, err := os.ReadFile(report); err != nil || !strings.Contains(string(b), `"not_due": true`) {
+		t.Errorf("JSON report lacks the carried job (%v):\n%s", err, b)
+	}
+
+	// Stopped before "always" finished: nothing of this run finished, whatever was carried.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stop := func(ctx context.Context, _ runner.Task) runner.Outcome {
+		cancel(errors.New("test signal"))
+		return runner.Outcome{Results: []sdk.Result{{Status: sdk.StatusError}}, Failure: &runner.InterruptedError{Cause: context.Cause(ctx)}}
+	}
+	stdout.Reset()
+	if _, err := newHandler(ws, &fakeRunner{outcome: stop}, &stdout, &stderr).Assess(ctx, &Request{FailOn: result.FailOnFail}); err != nil {
+		t.Fatal(err)
+	}
+	ws.close()
+	if !strings.Contains(stdout.String(), "Nothing finished: 1 due job(s) did not run.") {
+		t.Errorf("view:\n%s", &stdout)
 	}
 }

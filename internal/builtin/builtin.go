@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -240,4 +241,19 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// ConfigKeys lists the `config` keys the built-in provider name accepts and the one it requires,
+// so that `argus validate` can check a job's config without running it. ok is false for a name
+// that is not a built-in provider.
+func ConfigKeys(name string) (keys []string, required string, ok bool) {
+	switch name {
+	case CommandName:
+		return slices.Clone(commandKeys), "command", true
+	case FileName:
+		return slices.Clone(fileKeys), "path", true
+	case HTTPName:
+		return slices.Clone(httpKeys), "url", true
+	}
+	return nil, "", false
 }

@@ -203,3 +203,28 @@ func TestRunProtocol(t *testing.T) {
 func runProtocol(t *testing.T, h sdk.Handler, stdin string, stdout, stderr *bytes.Buffer) int {
 	return sdk.Run(t.Context(), strings.NewReader(stdin), stdout, stderr, h)
 }
+
+// ConfigKeys is what validate checks job configs against: it must be exactly what each
+// provider decodes, or validate would reject a valid key (or accept a misspelt one).
+func TestConfigKeysMatchDecoders(t *testing.T) {
+	for _, name := range Names() {
+		keys, required, ok := ConfigKeys(name)
+		if !ok || !slices.Contains(keys, required) {
+			t.Fatalf("%s: keys %v, required %q", name, keys, required)
+		}
+		h, _ := Lookup(name)
+		for _, k := range keys {
+			res := runOne(t, context.Background(), h, request(t, map[string]any{k: nil}, nil))
+			if strings.Contains(res.Reason, "unknown field") {
+				t.Errorf("%s: ConfigKeys lists %q, which the provider rejects: %s", name, k, res.Reason)
+			}
+		}
+		res := runOne(t, context.Background(), h, request(t, map[string]any{"no_such_key": 1}, nil))
+		if !strings.Contains(res.Reason, "unknown field") {
+			t.Errorf("%s accepts an unknown key: %s", name, res.Reason)
+		}
+	}
+	if _, _, ok := ConfigKeys("builtin/nope"); ok {
+		t.Error("ConfigKeys knows a provider that does not exist")
+	}
+}

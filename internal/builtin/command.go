@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -61,6 +62,7 @@ type commandConfig struct {
 
 type commandChecks struct {
 	argv         []string
+	dir          string // the working directory: the configuration's, "" for the process's own
 	expectExit   int
 	expectStdout *regexp.Regexp
 	notStdout    *regexp.Regexp
@@ -125,6 +127,9 @@ func (p commandProvider) handle(ctx context.Context, req sdk.Request) (sdk.Respo
 	if err != nil {
 		return configError(req, CommandName, title, err), nil
 	}
+	// Relative arguments (["ls", "data/x"], ["./scripts/check.sh"]) mean what they mean in the
+	// configuration's directory, not in the provider's empty working directory.
+	c.dir = req.ConfigDir
 	var v verdict
 	ev := map[string]any{"argv": c.argv}
 	p.check(ctx, c, &v, ev)
@@ -133,7 +138,11 @@ func (p commandProvider) handle(ctx context.Context, req sdk.Request) (sdk.Respo
 }
 
 func (p commandProvider) check(ctx context.Context, c commandChecks, v *verdict, ev map[string]any) {
-	path, err := exec.LookPath(c.argv[0])
+	name := c.argv[0]
+	if strings.ContainsRune(name, filepath.Separator) && !filepath.IsAbs(name) && c.dir != "" {
+		name = filepath.Join(c.dir, name) // a path like ./check.sh, not a name to look up on PATH
+	}
+	path, err := exec.LookPath(name)
 	if err != nil {
 		// exec.ErrDot (found only in the working directory) is refused like a missing command:
 		// the working directory is a temp dir, and running what happens to be in it is not intended.
@@ -148,6 +157,7 @@ func (p commandProvider) check(ctx context.Context, c commandChecks, v *verdict,
 
 	cmd := exec.CommandContext(ctx, path, c.argv[1:]...) //nolint:gosec // G204: running the configured command is what builtin/command is for
 	cmd.Args[0] = c.argv[0]
+	cmd.Dir = c.dir
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = commandWaitDelay
 	stdout := &cappedBuffer{max: p.maxStdout}

@@ -175,6 +175,9 @@ func (p fileProvider) handle(ctx context.Context, req sdk.Request) (sdk.Response
 	if err != nil {
 		return configError(req, FileName, title, err), nil
 	}
+	// The title keeps the path as written; the checks and the evidence use it resolved against
+	// the configuration's directory, since the provider's working directory is an empty one.
+	c.path = req.Resolve(c.path)
 	var v verdict
 	ev := map[string]any{"path": c.path}
 	p.check(ctx, c, &v, ev)

@@ -44,6 +44,10 @@ job "c" {
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A local provider's source must exist when the configuration is loaded.
+	if err := os.MkdirAll(filepath.Join(dir, "plugins", "apt"), 0o750); err != nil {
+		t.Fatal(err)
+	}
 	cfg, diags := Load(path, testOptions(nil))
 	if diags.HasErrors() {
 		t.Fatalf("Load: %s", renderDiags(cfg, diags))

@@ -78,10 +78,15 @@ func (l *loader) decodeJob(b *hcl.Block) {
 	if attr := c.Attributes["labels"]; attr != nil {
 		j.Labels = l.labels(attr, ctx)
 	}
+	configOK := true
 	if attr := c.Attributes["config"]; attr != nil {
-		if raw, ok := l.jobConfig(attr, ctx); ok {
+		var raw []byte
+		if raw, configOK = l.jobConfig(attr, ctx); configOK {
 			j.Config = raw
 		}
+	}
+	if configOK {
+		l.checkBuiltinConfig(c.Attributes["config"], j.Provider, j.Config)
 	}
 	if attr := c.Attributes["env_allow"]; attr != nil {
 		j.EnvAllow = l.envAllow(attr, ctx)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -203,6 +204,10 @@ func configFiles(path string) (names []string, dir string, diags hcl.Diagnostics
 // the source when files holds the file. color adds terminal colours.
 // Secret values (client_secret) are shown as asterisks.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
+	if rw, ok := w.(RecordWriter); ok {
+		writeDiagnosticRecords(rw, diags)
+		return nil
+	}
 	tw := hcl.NewDiagnosticTextWriter(w, redactFiles(files), 0, color)
 	for _, d := range diags {
 		if d.Subject != nil {
@@ -215,4 +220,26 @@ func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnos
 		}
 	}
 	return nil
+}
+
+// RecordWriter is a writer that takes log records (stderr under --log-format json): to it,
+// WriteDiagnostics writes each diagnostic as one record with its location as attributes
+// (file, line, column, end_line, end_column) instead of a text block with a snippet.
+type RecordWriter interface {
+	Record(level slog.Level, msg string, attrs ...slog.Attr)
+}
+
+func writeDiagnosticRecords(rw RecordWriter, diags hcl.Diagnostics) {
+	for _, d := range diags {
+		level := slog.LevelError
+		if d.Severity == hcl.DiagWarning {
+			level = slog.LevelWarn
+		}
+		attrs := []slog.Attr{slog.String("event", "diagnostic"), slog.String("detail", d.Detail)}
+		if r := d.Subject; r != nil {
+			attrs = append(attrs, slog.String("file", r.Filename), slog.Int("line", r.Start.Line), slog.Int("column", r.Start.Column),
+				slog.Int("end_line", r.End.Line), slog.Int("end_column", r.End.Column))
+		}
+		rw.Record(level, d.Summary, attrs...)
+	}
 }

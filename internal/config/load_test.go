@@ -89,7 +89,7 @@ func TestLoadValid(t *testing.T) {
 					},
 				},
 				Reports: []Report{
-					{Format: "sarif", Path: filepath.Join(valid, "out", "argus.sarif")},
+					{Format: "sarif", Path: filepath.Join(valid, "out", "argus.sarif"), Category: "argus/host/"},
 					{Format: "json", Path: "-"},
 				},
 			},
@@ -116,7 +116,7 @@ func TestLoadValid(t *testing.T) {
 					Name: "functions", Provider: "builtin/http", Schedule: "always", Timeout: DefaultJobTimeout, Severity: "medium",
 					Labels:  map[string]string{"owner": "sre", "unset": ""},
 					Subject: Subject{Type: "service", Identifier: "svc/web-1"},
-					Config:  []byte(`{"banner":"welcome to web-1\n","raw":"line one\nline two\n","url":"https://web-1/health"}`),
+					Config:  []byte(`{"headers":["line one\nline two\n"],"min_tls":"welcome to web-1\n","url":"https://web-1/health"}`),
 				}},
 			},
 		},
@@ -140,7 +140,7 @@ func TestLoadValid(t *testing.T) {
 				Dir:  dir,
 				Providers: []Provider{
 					{Name: "alpha", Source: "registry.example.com/acme/alpha", Version: "1.0.0"},
-					{Name: "zeta", Source: "/opt/argus/zeta", LocalPath: "/opt/argus/zeta"},
+					{Name: "zeta", Source: "./zeta", LocalPath: filepath.Join(dir, "zeta")},
 				},
 				Jobs: []Job{
 					{

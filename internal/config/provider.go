@@ -1,6 +1,9 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -96,6 +99,11 @@ func (l *loader) providerSource(p *Provider, attr, kindAttr, versionAttr *hcl.At
 	switch {
 	case lockfile.IsLocalSource(s):
 		p.LocalPath = l.abs(s)
+		if _, err := os.Stat(p.LocalPath); errors.Is(err, fs.ErrNotExist) {
+			// Found here rather than by `argus init`, so that validate says so.
+			l.errorf(attr.Expr.Range(), "Local provider not found",
+				"Provider %q's source %s is %s, which does not exist. Create the executable (or a directory holding one) there, or fix the path: it is relative to %s.", p.Name, s, p.LocalPath, l.cfg.Dir)
+		}
 		if versionAttr != nil {
 			l.errorf(versionAttr.Range, "Version on a local provider",
 				"Provider %q has a local source (%s), which has no versions: it is hashed into the lock file instead. Remove version.", p.Name, s)

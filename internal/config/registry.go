@@ -1,10 +1,14 @@
 package config
 
 import (
+	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/compliance-framework/argus/internal/lockfile"
 )
 
 // registrySchema is a `registry "<host>"` block: where the index of a source host lives.
@@ -21,17 +25,40 @@ func (l *loader) decodeRegistry(b *hcl.Block) {
 	}
 	if attr := c.Attributes["url"]; attr != nil {
 		if s, ok := l.requiredStr(attr, l.fileCtx); ok {
-			if err := checkHTTPURL(s, true); err != nil {
-				l.errorf(attr.Expr.Range(), "Invalid registry URL",
-					"%v. Write the absolute https:// URL of the index, like \"https://mirror.internal/argus/\" (http:// is accepted only for localhost).", err)
-			}
-			r.URL = s
+			r.URL = l.registryURL(attr, s)
 		}
 	}
 	if attr := c.Attributes["signing_keys"]; attr != nil {
 		r.SigningKeys = l.signingKeys(attr)
 	}
 	l.cfg.Registries = append(l.cfg.Registries, r)
+}
+
+// registryURL checks a registry block's url: an https:// URL (http:// for localhost), a file://
+// URL, or a directory (starting with /, ./ or ../, relative to the configuration), such as a
+// copy of `argus providers mirror DIR`. A directory is returned absolute, which the installer
+// reads as a local index.
+func (l *loader) registryURL(attr *hcl.Attribute, s string) string {
+	const how = "Write the absolute https:// URL of the index, like \"https://mirror.internal/argus/\" (http:// is accepted only for localhost), a file:///abs/path/ URL, or a directory starting with /, ./ or ../ (relative to the configuration)."
+	switch {
+	case strings.HasPrefix(strings.ToLower(s), "file:"):
+		u, err := url.Parse(s)
+		switch {
+		case err != nil:
+			l.errorf(attr.Expr.Range(), "Invalid registry URL", "%q is not a URL: %v. %s", s, err, how)
+		case u.Host != "" && u.Host != "localhost":
+			l.errorf(attr.Expr.Range(), "Invalid registry URL", "%q names the host %q; a file:// URL names a directory on this machine, like \"file:///srv/argus-mirror/\". %s", s, u.Host, how)
+		case !strings.HasPrefix(u.Path, "/") || u.RawQuery != "" || u.Fragment != "":
+			l.errorf(attr.Expr.Range(), "Invalid registry URL", "%q is not a file:// URL of an absolute directory (three slashes: \"file:///srv/argus-mirror/\"). %s", s, how)
+		}
+		return s
+	case lockfile.IsLocalSource(s) || filepath.IsAbs(s):
+		return l.abs(s)
+	}
+	if err := checkHTTPURL(s, true); err != nil {
+		l.errorf(attr.Expr.Range(), "Invalid registry URL", "%v. %s", err, how)
+	}
+	return s
 }
 
 func (l *loader) signingKeys(attr *hcl.Attribute) []string {

@@ -11,7 +11,7 @@ import (
 
 // reportSchema is a `report "<format>"` block; the formats are those internal/report renders.
 var reportSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "path", Required: true},
+	{Name: "path", Required: true}, {Name: "category"},
 }}
 
 func (l *loader) decodeReport(b *hcl.Block) {
@@ -38,6 +38,20 @@ func (l *loader) decodeReport(b *hcl.Block) {
 					"The report at %s already writes to %q; two reports would overwrite or interleave each other. Give each report its own path.", pos(prev), s)
 			} else if r.Path != "" {
 				l.reportPaths[r.Path] = attr.Expr.Range()
+			}
+		}
+	}
+	if attr := c.Attributes["category"]; attr != nil {
+		if s, ok := l.requiredStr(attr, l.fileCtx); ok {
+			switch {
+			case r.Format != "sarif":
+				l.errorf(attr.Range, "Category on a non-SARIF report",
+					"category is the SARIF automationDetails.id that GitHub code scanning keeps alerts apart by; a %q report has none. Remove category, or use it in a report \"sarif\" block.", r.Format)
+			case strings.TrimSpace(s) == "":
+				l.errorf(attr.Expr.Range(), "Empty SARIF category",
+					"The category is empty. Name one like \"argus/web/\" (unique per argus upload in the repository), or remove category for the default (argus/, or argus/shard-I-of-N/ with --shard).")
+			default:
+				r.Category = s
 			}
 		}
 	}

@@ -115,7 +115,7 @@ type Job struct {
 	Name string
 	// Provider names a provider block or a built-in provider ("builtin/file").
 	Provider string
-	Schedule string        // "every 1h", a 5-field cron expression, or "always"; default "always"
+	Schedule string        // "every 1h", a 5-field cron expression or macro, or "always"; default "always"
 	Timeout  time.Duration // default DefaultJobTimeout
 	Labels   map[string]string
 	Subject  Subject
@@ -161,7 +161,9 @@ type Waiver struct {
 type Report struct {
 	Format string
 	Path   string
-	Range  hcl.Range
+	// Category is a SARIF report's automationDetails.id; "" for the default.
+	Category string
+	Range    hcl.Range
 }
 
 // DefaultJobTimeout is a job's timeout when its block sets none.

@@ -185,7 +185,13 @@ func (c *Client) url(r request) string {
 // other non-retryable answers, and a *TransientError when it gives up.
 func (c *Client) do(ctx context.Context, r request) (*response, error) {
 	target := c.url(r)
+	// One summary line per request that needed retries (each attempt is a debug record), so a
+	// flaky control plane costs one warning per request, not one per attempt.
+	var retried error // the last failure that was retried
 	giveUp := func(attempts, status int, last error, why string, budget bool) error {
+		if attempts > 1 {
+			c.log.WarnContext(ctx, "control plane request failed after retries", "method", r.method, "url", target, "attempts", attempts, "why", why, "error", last)
+		}
 		return &TransientError{Method: r.method, URL: target, Attempts: attempts, Status: status, Err: last, Why: why, budget: budget}
 	}
 	if c.budget.Exhausted() {
@@ -216,6 +222,9 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 			status = resp.status
 			switch {
 			case status/100 == 2 || status == http.StatusNotModified:
+				if retried != nil {
+					c.log.WarnContext(ctx, "control plane request succeeded after retries", "method", r.method, "url", target, "attempts", attempt, "last_error", retried)
+				}
 				return resp, nil
 			case !retryable(status):
 				return nil, &PermanentError{Method: r.method, URL: target, Status: status, Body: errorMessage(resp.body)}
@@ -238,7 +247,8 @@ func (c *Client) do(ctx context.Context, r request) (*response, error) {
 		if !c.budget.Reserve(wait) {
 			return nil, giveUp(attempt, status, err, fmt.Sprintf("retry budget of %v exhausted (next wait %v)", c.budget.Total(), wait.Round(time.Millisecond)), true)
 		}
-		c.log.WarnContext(ctx, "control plane request failed; retrying", "method", r.method, "url", target, "attempt", attempt, "wait", wait.Round(time.Millisecond), "error", err)
+		c.log.DebugContext(ctx, "control plane request failed; retrying", "method", r.method, "url", target, "attempt", attempt, "wait", wait.Round(time.Millisecond), "error", err)
+		retried = err
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, giveUp(attempt, status, err, "interrupted", false)
 		}

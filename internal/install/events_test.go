@@ -110,6 +110,13 @@ func TestInitEvents(t *testing.T) {
 	if got, want := e.events.kinds(), []EventKind{EventLocalCopied}; !slices.Equal(got, want) {
 		t.Errorf("local Init events = %v, want %v", got, want)
 	}
+	// Unchanged: already in the cache, so not "copied into the cache" again.
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.events.kinds(); len(got) != 0 {
+		t.Errorf("unchanged local Init events = %v, want none", got)
+	}
 	registrytest.WriteFile(t, src, registrytest.Script("edited"), 0o755)
 	if _, err := e.init(t, nil); err != nil {
 		t.Fatal(err)

@@ -158,7 +158,20 @@ func describeChange(old, cur *lockfile.Lock) string {
 		case o.Version != p.Version:
 			parts = append(parts, fmt.Sprintf("%s would change from %s to %s", s, o.Version, p.Version))
 		default:
-			parts = append(parts, fmt.Sprintf("%s would change (hashes, constraints or signer)", s))
+			// Name only what changed, and only for the providers that did.
+			var what []string
+			if o.Constraints != p.Constraints {
+				what = append(what, fmt.Sprintf("constraints %q to %q", o.Constraints, p.Constraints))
+			}
+			if o.Signer != p.Signer {
+				what = append(what, fmt.Sprintf("signer %s to %s", orNone(o.Signer), orNone(p.Signer)))
+			}
+			for _, pl := range changedPlatforms(o.Platforms, p.Platforms) {
+				what = append(what, "hashes for "+pl)
+			}
+			if len(what) > 0 {
+				parts = append(parts, fmt.Sprintf("%s would change: %s", s, strings.Join(what, ", ")))
+			}
 		}
 	}
 	for s := range old.Providers {
@@ -184,6 +197,31 @@ func describeChange(old, cur *lockfile.Lock) string {
 		return "its formatting would change"
 	}
 	return strings.Join(parts, "; ")
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// changedPlatforms lists the platforms whose hashes differ between old and cur (added, removed
+// or changed), sorted.
+func changedPlatforms(old, cur map[string][]string) []string {
+	var out []string
+	for pl, h := range cur {
+		if !slices.Equal(old[pl], h) {
+			out = append(out, pl)
+		}
+	}
+	for pl := range old {
+		if _, ok := cur[pl]; !ok {
+			out = append(out, pl)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 type installer struct {

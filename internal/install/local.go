@@ -57,7 +57,9 @@ func (in *installer) local(ctx context.Context, p config.Provider) (Installed, e
 		in.event(Event{Kind: EventLocalChanged, Provider: p.Name, Source: p.Source, OldHash: old.Hash(lockfile.LocalPlatform, "h1"), NewHash: e.H1})
 	}
 	in.new.Providers[p.Source] = &lockfile.Provider{Source: p.Source, Platforms: map[string][]string{lockfile.LocalPlatform: {e.H1}}}
-	in.event(Event{Kind: EventLocalCopied, Provider: p.Name, Source: p.Source})
+	if !e.Reused { // the same bytes were already in the cache: nothing was copied
+		in.event(Event{Kind: EventLocalCopied, Provider: p.Name, Source: p.Source})
+	}
 	return Installed{Name: p.Name, Source: p.Source, Dir: e.Dir, Entrypoint: filepath.Join(e.Dir, entry), Reused: e.Reused}, nil
 }
 

@@ -20,7 +20,8 @@ const JSONVersion = 1
 //	  "tool":  {"name": "argus", "version": "0.1.0"},
 //	  "run":   {"id": "<uuid>", "started": "<RFC 3339, UTC>", "ended": "…",
 //	            "duration_seconds": 1.5, "config": "<config path as given>"},
-//	  "tally": {"total": 6, "pass": 2, "fail": 1, "waived": 1, "error": 1, "skip": 1},
+//	  "tally": {"total": 6, "pass": 2, "fail": 1, "waived": 1, "error": 1, "skip": 1,
+//	            "not_due": 1},                      // omitted when every job was due
 //	  "jobs": [                                     // sorted by name
 //	    {"name": "…", "provider": "…", "status": "pass|fail|error|skip",   // worst result
 //	     "labels": {"k": "v"},                      // omitted when empty
@@ -33,6 +34,7 @@ const JSONVersion = 1
 //	        "controls": ["ac-6"], "remarks": "…", "severity": "high",
 //	        "waiver": {"name": "…", "job": "…", "reason": "…", "expires": "2027-03-31"}}],  // a waived failure
 //	     "description": "…", "remediation": "…",    // the job block's texts
+//	     "not_due": true,                           // results carried from its last run
 //	     "stderr": "…"}],                           // tail of the provider's stderr, on error
 //	  "unused_waivers": [{"name": "…", …}]          // waivers that waived nothing of jobs that ran
 //	}
@@ -41,8 +43,8 @@ const JSONVersion = 1
 // "waiver", and is counted in the tally under "waived" rather than "fail".
 //
 // Secrets are replaced by "***". Optional strings and collections are omitted when empty.
-// testdata/argus-report-v1.schema.json is the JSON Schema of this format; the tests hold
-// every rendering to it.
+// docs/schemas/argus-report-v1.schema.json (published) is the JSON Schema of this format; the
+// tests hold every rendering to it.
 type jsonReport struct {
 	Version int       `json:"version"`
 	Tool    jsonTool  `json:"tool"`
@@ -98,6 +100,8 @@ type jsonTally struct {
 	Waived int `json:"waived"`
 	Error  int `json:"error"`
 	Skip   int `json:"skip"`
+	// NotDue counts the jobs carried from an earlier run, which the other counts leave out.
+	NotDue int `json:"not_due,omitempty"`
 }
 
 type jsonJob struct {
@@ -112,6 +116,8 @@ type jsonJob struct {
 	Duration float64           `json:"duration_seconds"`
 	Results  []jsonResult      `json:"results"`
 	Stderr   string            `json:"stderr,omitempty"`
+	// NotDue: the job was not due; its results are its last run's (start, end), not this run's.
+	NotDue bool `json:"not_due,omitempty"`
 
 	Description string `json:"description,omitempty"`
 	Remediation string `json:"remediation,omitempty"`
@@ -129,7 +135,7 @@ func writeJSON(w io.Writer, run *result.Run, opts Options) error {
 			Duration: seconds(run.Started, run.Ended),
 			Config:   run.Config,
 		},
-		Tally: jsonTally{Total: t.Total(), Pass: t.Pass, Fail: t.Fail, Waived: t.Waived, Error: t.Error, Skip: t.Skip},
+		Tally: jsonTally{Total: t.Total(), Pass: t.Pass, Fail: t.Fail, Waived: t.Waived, Error: t.Error, Skip: t.Skip, NotDue: run.NotDue()},
 		Jobs:  []jsonJob{}, // an empty run is "jobs": [], not null, so consumers can iterate
 	}
 	for _, j := range run.Jobs {
@@ -144,6 +150,7 @@ func writeJSON(w io.Writer, run *result.Run, opts Options) error {
 			Duration: seconds(j.Start, j.End),
 			Results:  []jsonResult{},
 			Stderr:   j.Stderr,
+			NotDue:   j.NotDue,
 
 			Description: j.Description,
 			Remediation: j.Remediation,

@@ -97,7 +97,7 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 		n := len(j.Results)
 		for _, r := range j.Results {
 			c := junitCase{
-				Name:      xmlClean(j.Name + "/" + r.Title),
+				Name:      xmlClean(junitName(j.Name, r.Title)),
 				Classname: xmlClean(j.Name),
 				// A provider checks all its results in one execution: each gets an equal share.
 				Time: fmt.Sprintf("%.3f", dur.Seconds()/float64(n)),
@@ -114,7 +114,7 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 				// and the waiver's own words are what a reader of the test report needs.
 				s.Skipped++
 				msg := waivedText(w)
-				c.Skipped = &junitProblem{Message: junitMessage(msg), Type: "waived", Body: xmlClean(msg + "\n\n" + r.Reason)}
+				c.Skipped = &junitProblem{Message: junitMessage(msg), Type: "waived", Body: xmlClean(plainText(msg + "\n\n" + r.Reason))}
 				props = append(props, junitProperty{"waiver", xmlClean(w.Name)}, junitProperty{"waiver-expires", w.ExpiresText()})
 				if w.ApprovedBy != "" {
 					props = append(props, junitProperty{"waiver-approved-by", xmlClean(w.ApprovedBy)})
@@ -125,7 +125,7 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 			case r.Status == sdk.StatusError:
 				s.Errors++
 				if j.Stderr != "" {
-					body += "\n\nprovider stderr (tail):\n" + xmlClean(j.Stderr)
+					body += "\n\nprovider stderr (tail):\n" + xmlClean(plainText(j.Stderr))
 				}
 				c.Error = &junitProblem{Message: junitMessage(r.Reason), Type: "error", Body: body}
 			case r.Status == sdk.StatusSkip:
@@ -162,8 +162,21 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 // junitTime is the timestamp format of the JUnit schema (xs:dateTime without a zone): UTC.
 const junitTime = "2006-01-02T15:04:05"
 
+// junitMessage is the one-line message attribute: parsers and CI views show it on one line (a
+// newline in an attribute is normalised to a space by XML parsers anyway, unevenly), and the
+// element's body keeps the reason as written.
 func junitMessage(reason string) string {
-	return xmlClean(truncateRunes(strings.TrimSpace(reason), junitMessageLimit))
+	return xmlClean(truncateRunes(strings.Join(strings.Fields(plainText(reason)), " "), junitMessageLimit))
+}
+
+// junitName names a test case "job: title". A "/" separator made titles that are paths
+// ("/etc/passwd") read "job//etc/passwd".
+func junitName(job, title string) string {
+	title = strings.Join(strings.Fields(title), " ")
+	if title == "" {
+		return job
+	}
+	return job + ": " + title
 }
 
 func problemBody(r sdk.Result) string {
@@ -173,7 +186,7 @@ func problemBody(r sdk.Result) string {
 			parts = append(parts, s)
 		}
 	}
-	return xmlClean(strings.Join(parts, "\n\n"))
+	return xmlClean(plainText(strings.Join(parts, "\n\n")))
 }
 
 // xmlClean drops what XML 1.0 cannot carry at all (most control characters, invalid UTF-8,

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,10 +32,60 @@ type oscalDoc struct {
 }
 
 type oscalAR struct {
-	UUID     string        `json:"uuid"`
-	Metadata oscalMetadata `json:"metadata"`
-	ImportAP oscalImportAP `json:"import-ap"`
-	Results  []oscalResult `json:"results"`
+	UUID       string          `json:"uuid"`
+	Metadata   oscalMetadata   `json:"metadata"`
+	ImportAP   oscalImportAP   `json:"import-ap"`
+	Results    []oscalResult   `json:"results"`
+	BackMatter oscalBackMatter `json:"back-matter"`
+}
+
+// oscalBackMatter holds the resource import-ap points at: argus's configuration, which is what
+// defines the assessment in place of an OSCAL assessment plan.
+type oscalBackMatter struct {
+	Resources []oscalResource `json:"resources"`
+}
+
+type oscalResource struct {
+	UUID        string       `json:"uuid"`
+	Title       string       `json:"title,omitempty"`
+	Description string       `json:"description,omitempty"`
+	Props       []oscalProp  `json:"props,omitempty"`
+	RLinks      []oscalRLink `json:"rlinks,omitempty"`
+}
+
+type oscalRLink struct {
+	Href string `json:"href"`
+}
+
+// oscalLocalDefs defines what the result's references point at: argus itself (the tool every
+// observation and finding originates from) and the subjects, as inventory items.
+type oscalLocalDefs struct {
+	Components     []oscalComponent     `json:"components,omitempty"`
+	InventoryItems []oscalInventoryItem `json:"inventory-items,omitempty"`
+}
+
+type oscalComponent struct {
+	UUID        string      `json:"uuid"`
+	Type        string      `json:"type"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Props       []oscalProp `json:"props,omitempty"`
+	Status      oscalStatus `json:"status"`
+}
+
+type oscalInventoryItem struct {
+	UUID        string      `json:"uuid"`
+	Description string      `json:"description"`
+	Props       []oscalProp `json:"props,omitempty"`
+}
+
+type oscalOrigin struct {
+	Actors []oscalActor `json:"actors"`
+}
+
+type oscalActor struct {
+	Type      string `json:"type"`
+	ActorUUID string `json:"actor-uuid"`
 }
 
 type oscalMetadata struct {
@@ -60,6 +114,7 @@ type oscalResult struct {
 	Start            string                `json:"start"`
 	End              string                `json:"end,omitempty"`
 	Props            []oscalProp           `json:"props,omitempty"`
+	LocalDefinitions *oscalLocalDefs       `json:"local-definitions,omitempty"`
 	ReviewedControls oscalReviewedControls `json:"reviewed-controls"`
 	Observations     []oscalObservation    `json:"observations,omitempty"`
 	Risks            []oscalRisk           `json:"risks,omitempty"`
@@ -106,6 +161,7 @@ type oscalObservation struct {
 	Description      string            `json:"description"`
 	Props            []oscalProp       `json:"props,omitempty"`
 	Methods          []string          `json:"methods"`
+	Origins          []oscalOrigin     `json:"origins,omitempty"`
 	Subjects         []oscalSubjectRef `json:"subjects,omitempty"`
 	RelevantEvidence []oscalEvidence   `json:"relevant-evidence,omitempty"`
 	Collected        string            `json:"collected"`
@@ -129,6 +185,7 @@ type oscalFinding struct {
 	Title               string                    `json:"title"`
 	Description         string                    `json:"description"`
 	Props               []oscalProp               `json:"props,omitempty"`
+	Origins             []oscalOrigin             `json:"origins,omitempty"`
 	Target              oscalTarget               `json:"target"`
 	RelatedObservations []oscalRelatedObservation `json:"related-observations,omitempty"`
 	RelatedRisks        []oscalRelatedRisk        `json:"related-risks,omitempty"`
@@ -197,11 +254,24 @@ func writeOSCAL(w io.Writer, run *result.Run, opts Options) error {
 	rp.add("config", run.Config)
 	res.Props = rp
 
+	tool := stableUUID("oscal-tool", opts.toolName())
+	origins := []oscalOrigin{{Actors: []oscalActor{{Type: "tool", ActorUUID: tool}}}}
+	defs := &oscalLocalDefs{Components: []oscalComponent{{
+		UUID: tool, Type: "software", Title: opts.toolName() + " " + opts.toolVersion(),
+		Description: "The assessment runtime that ran the checks and recorded these observations and findings.",
+		Status:      oscalStatus{State: "operational"},
+	}}}
+	items := map[string]bool{}
+
 	tokenControls := map[string]bool{}
 	otherControls := map[string]bool{}
 	for ji, j := range run.Jobs {
+		if uuid, item, ok := inventoryItem(j); ok && !items[uuid] {
+			items[uuid] = true
+			defs.InventoryItems = append(defs.InventoryItems, item)
+		}
 		for ri, r := range j.Results {
-			ids := controls(j, r)
+			ids := catalogIDs(controls(j, r))
 			for _, c := range ids {
 				if isToken(c) {
 					tokenControls[c] = true
@@ -211,16 +281,29 @@ func writeOSCAL(w io.Writer, run *result.Run, opts Options) error {
 			}
 			key := []string{run.ID, j.Name, j.Subject.Type, j.Subject.Identifier, r.Title, fmt.Sprint(ji, "/", ri)}
 			obs := buildObservation(run, j, r, ids, key)
+			obs.Origins = origins
 			res.Observations = append(res.Observations, obs)
 			var risk *oscalRisk
 			if w, ok := j.Waiver(r); ok {
 				risk = buildRisk(j, r, w, key, obs.UUID)
 				res.Risks = append(res.Risks, *risk)
 			}
-			res.Findings = append(res.Findings, buildFindings(j, r, ids, key, obs.UUID, risk)...)
+			for _, f := range buildFindings(j, r, ids, key, obs.UUID, risk) {
+				f.Origins = origins
+				res.Findings = append(res.Findings, f)
+			}
 		}
 	}
+	res.LocalDefinitions = defs
 	res.ReviewedControls = reviewedControls(tokenControls, otherControls)
+	configRes := oscalResource{
+		UUID:        stableUUID(run.ID, "oscal-configuration"),
+		Title:       "argus configuration",
+		Description: "The argus job configuration that defines this assessment" + configSuffix(run.Config) + " argus has no OSCAL assessment plan: its jobs (provider, schedule, subject, labels and config) are the plan.",
+	}
+	if run.Config != "" {
+		configRes.RLinks = []oscalRLink{{Href: configHref(run.Config)}}
+	}
 
 	doc := oscalDoc{AssessmentResults: oscalAR{
 		UUID: stableUUID(run.ID, "oscal-assessment-results"),
@@ -231,18 +314,78 @@ func writeOSCAL(w io.Writer, run *result.Run, opts Options) error {
 			OSCALVersion: OSCALVersion,
 		},
 		// argus runs jobs from its configuration, not from an OSCAL assessment plan, yet the
-		// schema requires import-ap: "#" is a valid reference to this document, and the
-		// remarks say where the jobs came from.
+		// schema requires import-ap: it points at a back-matter resource that describes (and
+		// links to) the configuration, so the reference resolves.
 		ImportAP: oscalImportAP{
-			Href:    "#",
+			Href:    "#" + configRes.UUID,
 			Remarks: "argus has no OSCAL assessment plan: the assessment is defined by its job configuration" + configSuffix(run.Config),
 		},
-		Results: []oscalResult{res},
+		Results:    []oscalResult{res},
+		BackMatter: oscalBackMatter{Resources: []oscalResource{configRes}},
 	}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(doc)
+}
+
+// configHref is the configuration as a URI reference: a URL as given, a path with forward
+// slashes and escaped.
+func configHref(config string) string {
+	if u, err := url.Parse(config); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
+		return config
+	}
+	return (&url.URL{Path: filepath.ToSlash(config)}).String()
+}
+
+// inventoryItem is the job's subject as the inventory item its observations' subjects
+// reference; ok is false for a job without a subject.
+func inventoryItem(j result.Job) (string, oscalInventoryItem, bool) {
+	if j.Subject.Identifier == "" && j.Subject.Type == "" {
+		return "", oscalInventoryItem{}, false
+	}
+	uuid := subjectUUID(j)
+	var p props
+	p.add("subject-type", j.Subject.Type)
+	p.add("identifier", j.Subject.Identifier)
+	desc := strings.TrimSpace(j.Subject.Type + " " + j.Subject.Identifier)
+	return uuid, oscalInventoryItem{UUID: uuid, Description: desc, Props: p}, true
+}
+
+// subjectUUID is not run-scoped: the same subject has the same UUID in every run.
+func subjectUUID(j result.Job) string {
+	return stableUUID("subject", j.Subject.Type, j.Subject.Identifier)
+}
+
+// controlEnhancementRE matches a control enhancement written the NIST publication's way,
+// "AC-2(1)" or "ac-2 (1)".
+var controlEnhancementRE = regexp.MustCompile(`^([a-z]{2}-\d+)\s*\((\d+)\)$`)
+
+// controlRE matches a control or enhancement id in catalog form, "ia-5" or "ac-2.1".
+var controlRE = regexp.MustCompile(`^[a-z]{2}-\d+(\.\d+)?$`)
+
+// catalogID normalises a control id to the form NIST's OSCAL catalogs use: lower case, and an
+// enhancement as ".n" ("IA-5" is "ia-5", "AC-2(1)" is "ac-2.1"). Other ids (CIS "6.1.2") are
+// returned trimmed.
+func catalogID(id string) string {
+	id = strings.TrimSpace(id)
+	low := strings.ToLower(id)
+	if m := controlEnhancementRE.FindStringSubmatch(low); m != nil {
+		return m[1] + "." + m[2]
+	}
+	if controlRE.MatchString(low) {
+		return low
+	}
+	return id
+}
+
+func catalogIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, catalogID(id))
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 func configSuffix(config string) string {
@@ -287,6 +430,12 @@ func buildObservation(run *result.Run, j result.Job, r sdk.Result, ids []string,
 	if strings.TrimSpace(desc) == "" {
 		desc = r.Title
 	}
+	// The result itself: an observation is the whole record of a check that names no control
+	// (it has no finding).
+	desc += "\n\nResult: " + string(r.Status)
+	if reason := strings.TrimSpace(r.Reason); reason != "" {
+		desc += ": " + reason
+	}
 	for _, o := range r.Observations {
 		line := "- " + o.Title
 		if o.Description != "" {
@@ -315,17 +464,14 @@ func buildObservation(run *result.Run, j result.Job, r sdk.Result, ids []string,
 	obs.Props = p
 
 	if j.Subject.Identifier != "" || j.Subject.Type != "" {
-		typ := j.Subject.Type
+		// Every subject is an inventory item of the result's local-definitions, so that the
+		// reference resolves; the job's own subject type is kept as a prop.
 		var sp props
-		if !isToken(typ) {
-			sp.add("subject-type", typ)
-			typ = "resource"
-		}
+		sp.add("subject-type", j.Subject.Type)
 		sp.add("identifier", j.Subject.Identifier)
 		obs.Subjects = []oscalSubjectRef{{
-			// Not run-scoped: the same subject has the same UUID in every run.
-			SubjectUUID: stableUUID("subject", j.Subject.Type, j.Subject.Identifier),
-			Type:        typ,
+			SubjectUUID: subjectUUID(j),
+			Type:        "inventory-item",
 			Title:       j.Subject.Identifier,
 			Props:       sp,
 		}}
@@ -425,8 +571,9 @@ func buildFindings(j result.Job, r sdk.Result, ids []string, key []string, obsUU
 		}
 	}
 	if len(targets) == 0 {
-		// Nothing OSCAL can reference: the finding targets the job itself.
-		targets = []string{tokenize(j.Name)}
+		// No control to judge: an observation without a finding. (A finding's target is a
+		// control or objective of the catalog; a job name is neither.)
+		return nil
 	}
 
 	var remarks []string
@@ -457,27 +604,6 @@ func buildFindings(j result.Job, r sdk.Result, ids []string, key []string, obsUU
 		})
 	}
 	return out
-}
-
-// tokenize turns s into an OSCAL token: characters a token cannot hold become "-", and a
-// leading character that cannot start one is preceded by "_".
-func tokenize(s string) string {
-	if isToken(s) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isToken("a" + string(r)) {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('-')
-		}
-	}
-	t := b.String()
-	if !isToken(t) {
-		t = "_" + t
-	}
-	return t
 }
 
 func sortedKeys(m map[string]bool) []string {

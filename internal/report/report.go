@@ -25,8 +25,9 @@ import (
 // step summary over 1 MiB; the margin leaves room for the note that says the summary was cut.
 const DefaultSummaryLimit = 1<<20 - 16<<10
 
-// DefaultCategory is the default SARIF automationDetails.id: GitHub code scanning keeps the
-// alerts of each category apart, so a second argus upload in the same repository needs its own.
+// DefaultCategory is the SARIF automationDetails.id of an unsharded run: GitHub code scanning
+// keeps the alerts of each category apart, so a second argus upload in the same repository
+// needs its own (--sarif-category), and each shard of a matrix gets its own by default.
 const DefaultCategory = "argus/"
 
 // Options are the inputs every format shares. The zero value is usable.
@@ -43,8 +44,13 @@ type Options struct {
 	// BaseDir, when set, is the directory that file paths in SARIF, JUnit and annotations are
 	// made relative to (the repository root in CI), because GitHub resolves them from there.
 	BaseDir string
-	// Category is SARIF's runAutomationDetails.id; DefaultCategory when empty.
+	// Category is SARIF's runAutomationDetails.id. When empty it is DefaultCategory, or
+	// "argus/shard-I-of-N/" when Shard is set, so that the shards of a matrix do not replace
+	// each other's alerts. A trailing "/" is added when missing: GitHub takes the category to
+	// be the id up to its last "/".
 	Category string
+	// Shard is the run's --shard ("I/N"), or "" when the run is not sharded.
+	Shard string
 	// FullReport says where the complete report is (a path or an artifact name); the step
 	// summary names it when it has to be cut.
 	FullReport string
@@ -74,30 +80,51 @@ func (o Options) summaryLimit() int {
 }
 
 func (o Options) category() string {
-	if o.Category == "" {
-		return DefaultCategory
+	return SARIFCategory(o.Category, o.Shard)
+}
+
+// SARIFCategory is the SARIF automationDetails.id for an explicit category (may be empty) and a
+// shard ("I/N", may be empty): the explicit one with a trailing "/", else "argus/shard-I-of-N/"
+// for a shard, else DefaultCategory.
+func SARIFCategory(category, shard string) string {
+	category = strings.TrimSpace(category)
+	if category != "" {
+		if !strings.HasSuffix(category, "/") {
+			category += "/"
+		}
+		return category
 	}
-	return o.Category
+	if i, n, ok := strings.Cut(shard, "/"); ok && n != "" && n != "1" {
+		return "argus/shard-" + strings.TrimSpace(i) + "-of-" + strings.TrimSpace(n) + "/"
+	}
+	return DefaultCategory
 }
 
 type renderer func(w io.Writer, run *result.Run, opts Options) error
 
 // formats is the list of formats in the order Formats reports them. It is a function rather
 // than a package variable so there is no global mutable state.
+//
+// notDue says whether the format reports jobs that were not due with their last results
+// (result.Job.NotDue): SARIF and Code Quality must, or the upload closes their alerts (GitLab
+// would show the failures as fixed), and the JSON report is the complete record; JUnit and OSCAL
+// describe what this run tested and assessed.
 func formats() []struct {
 	name   string
 	render renderer
+	notDue bool
 } {
 	return []struct {
 		name   string
 		render renderer
+		notDue bool
 	}{
-		{"json", writeJSON},
-		{"oscal", writeOSCAL},
-		{"sarif", writeSARIF},
-		{"junit", writeJUnit},
-		{"markdown", writeMarkdown},
-		{"codequality", writeCodeQuality},
+		{"json", writeJSON, true},
+		{"oscal", writeOSCAL, false},
+		{"sarif", writeSARIF, true},
+		{"junit", writeJUnit, false},
+		{"markdown", writeMarkdown, true},
+		{"codequality", writeCodeQuality, true},
 	}
 }
 
@@ -111,25 +138,34 @@ func Formats() []string {
 }
 
 func lookup(format string) (renderer, error) {
+	r, _, err := lookupFormat(format)
+	return r, err
+}
+
+func lookupFormat(format string) (renderer, bool, error) {
 	for _, f := range formats() {
 		if f.name == format {
-			return f.render, nil
+			return f.render, f.notDue, nil
 		}
 	}
-	return nil, fmt.Errorf("unknown report format %q: use one of %s", format, strings.Join(Formats(), ", "))
+	return nil, false, fmt.Errorf("unknown report format %q: use one of %s", format, strings.Join(Formats(), ", "))
 }
 
 // Write renders run in format to w. Secrets are redacted and the run is put in a stable order
 // first; run itself is not modified.
 func Write(w io.Writer, format string, run *result.Run, opts Options) error {
-	render, err := lookup(format)
+	render, notDue, err := lookupFormat(format)
 	if err != nil {
 		return err
 	}
 	if run == nil {
 		return errors.New("render report: no run to report")
 	}
-	if err := render(w, normalize(run, opts.Secrets), opts); err != nil {
+	n := normalize(run, opts.Secrets)
+	if !notDue {
+		n.Jobs = slices.DeleteFunc(n.Jobs, func(j result.Job) bool { return j.NotDue })
+	}
+	if err := render(w, n, opts); err != nil {
 		return fmt.Errorf("render %s report: %w", format, err)
 	}
 	return nil
@@ -166,10 +202,22 @@ func WriteFile(path, format string, run *result.Run, opts Options) error {
 	return nil
 }
 
-// Target is one `--report FORMAT=PATH` request.
+// Target is one `--report FORMAT=PATH` request or `report` block.
 type Target struct {
 	Format string
 	Path   string
+	// Category is a `report "sarif"` block's category; Options.Category (--sarif-category)
+	// wins over it.
+	Category string
+}
+
+// WriteTarget is WriteFile for one target: the target's own SARIF category applies unless
+// opts already names one.
+func WriteTarget(t Target, run *result.Run, opts Options) error {
+	if opts.Category == "" {
+		opts.Category = t.Category
+	}
+	return WriteFile(t.Path, t.Format, run, opts)
 }
 
 // ParseTarget parses the value of a `--report FORMAT=PATH` flag.
@@ -208,6 +256,7 @@ func normalize(run *result.Run, secrets []string) *result.Run {
 			Start:    j.Start,
 			End:      j.End,
 			Stderr:   red.s(j.Stderr),
+			NotDue:   j.NotDue,
 
 			Description: red.s(j.Description),
 			Remediation: red.s(j.Remediation),
@@ -500,10 +549,14 @@ func securitySeverity(s sdk.Severity) string {
 	return ""
 }
 
-// flatten lists the results of a normalized run in job then title order.
+// flatten lists the results of a normalized run in job then title order, leaving out jobs that
+// were not due (their results are an earlier run's, already annotated and summarised then).
 func flatten(run *result.Run) []jobResult {
 	var out []jobResult
 	for i := range run.Jobs {
+		if run.Jobs[i].NotDue {
+			continue
+		}
 		for _, r := range run.Jobs[i].Results {
 			out = append(out, jobResult{Job: &run.Jobs[i], Result: r})
 		}

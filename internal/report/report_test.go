@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -97,9 +98,13 @@ func TestSecretsNeverRendered(t *testing.T) {
 			if bytes.Contains(got, []byte(testSecret)) {
 				t.Errorf("%s report contains the secret", format)
 			}
+			marker := []byte("***")
+			if format == "markdown" {
+				marker = []byte(`\*\*\*`) // escaped, so that it renders as written
+			}
 			// codequality lists failed checks only, and the fixture's secret is in an errored
 			// one: TestCodeQualityRedacts puts one in a failure.
-			if !bytes.Contains(got, []byte("***")) && format != "codequality" {
+			if !bytes.Contains(got, marker) && format != "codequality" {
 				t.Errorf("%s report does not show where the secret was redacted", format)
 			}
 		})
@@ -141,7 +146,7 @@ var (
 	oscalSchema = filepath.Join("..", "..", "testdata", "schemas", "oscal_complete_schema-1-1-3.json")
 	sarifSchema = filepath.Join("..", "..", "testdata", "schemas", "sarif-schema-2.1.0.json")
 	// argus's own JSON report documents itself with a schema kept beside its golden file.
-	jsonSchema = filepath.Join("testdata", "argus-report-v1.schema.json")
+	jsonSchema = filepath.Join("..", "..", "docs", "schemas", "argus-report-v1.schema.json")
 )
 
 func TestSchemaValid(t *testing.T) {
@@ -179,7 +184,7 @@ func TestSchemaCatches(t *testing.T) {
 			return strings.Replace(s, `"version": 1,`, `"version": 1, "extra": true,`, 1)
 		},
 		"sarif: unknown level": func(s string) string {
-			return strings.Replace(s, `"level": "warning"`, `"level": "fatal"`, 1)
+			return strings.Replace(s, `"level": "error"`, `"level": "fatal"`, 1)
 		},
 		"sarif: line 0": func(s string) string {
 			return strings.Replace(s, `"startLine": 30`, `"startLine": 0`, 1)
@@ -231,8 +236,8 @@ func TestOSCALContent(t *testing.T) {
 		t.Errorf("non-token control kept as a prop (-want +got):\n%s", diff)
 	}
 	// 6 results, one observation each; findings: per token control of pass/fail/error results
-	// (ssh fail: ac-17, ac-6; ssh pass: ac-17; etc pass: ac-6; tls fail: sc-8; broken: job
-	// name), none for the skip.
+	// (ssh fail: ac-17, ac-6; ssh pass: ac-17; etc pass: ac-6; tls fail: sc-8), none for the
+	// skip and none for broken, which names no control (a job name is not an objective).
 	if len(res.Observations) != 6 {
 		t.Errorf("got %d observations, want 6", len(res.Observations))
 	}
@@ -247,9 +252,77 @@ func TestOSCALContent(t *testing.T) {
 			t.Errorf("finding %q refers to an unknown observation", f.Title)
 		}
 	}
-	want := map[string]int{"ac-17=not-satisfied": 1, "ac-6=not-satisfied": 1, "ac-17=satisfied": 1, "ac-6=satisfied": 1, "sc-8=not-satisfied": 1, "broken-provider=not-satisfied": 1}
+	want := map[string]int{"ac-17=not-satisfied": 1, "ac-6=not-satisfied": 1, "ac-17=satisfied": 1, "ac-6=satisfied": 1, "sc-8=not-satisfied": 1}
 	if diff := cmp.Diff(want, states); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
+// Every reference in the OSCAL document resolves: import-ap to a back-matter resource, each
+// subject to an inventory item and each origin actor to a component of local-definitions; ids
+// are normalised to catalog form.
+func TestOSCALReferencesResolve(t *testing.T) {
+	run := fixtureRun()
+	run.Jobs[0].Labels["control"] = "IA-5, AC-2(1)"
+	out := render(t, "oscal", run, testOptions())
+	if err := validate(schema(t, oscalSchema), out); err != nil {
+		t.Fatalf("invalid: %v", err)
+	}
+	var doc struct {
+		AR oscalAR `json:"assessment-results"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	ar := doc.AR
+	if len(ar.BackMatter.Resources) != 1 || ar.ImportAP.Href != "#"+ar.BackMatter.Resources[0].UUID {
+		t.Errorf("import-ap %q does not point at a back-matter resource: %+v", ar.ImportAP.Href, ar.BackMatter)
+	}
+	if rl := ar.BackMatter.Resources[0].RLinks; len(rl) != 1 || rl[0].Href != "ci/argus.hcl" {
+		t.Errorf("configuration resource links = %+v", rl)
+	}
+	res := ar.Results[0]
+	if res.LocalDefinitions == nil {
+		t.Fatal("no local-definitions")
+	}
+	items, comps := map[string]bool{}, map[string]bool{}
+	for _, it := range res.LocalDefinitions.InventoryItems {
+		items[it.UUID] = true
+	}
+	for _, c := range res.LocalDefinitions.Components {
+		comps[c.UUID] = true
+	}
+	for _, o := range res.Observations {
+		for _, s := range o.Subjects {
+			if s.Type != "inventory-item" || !items[s.SubjectUUID] {
+				t.Errorf("observation %q: subject %+v does not resolve to an inventory item", o.Title, s)
+			}
+		}
+		if len(o.Origins) != 1 || o.Origins[0].Actors[0].Type != "tool" || !comps[o.Origins[0].Actors[0].ActorUUID] {
+			t.Errorf("observation %q: origins %+v do not name the tool component", o.Title, o.Origins)
+		}
+	}
+	targets := map[string]bool{}
+	for _, f := range res.Findings {
+		targets[f.Target.TargetID] = true
+		if len(f.Origins) != 1 || !comps[f.Origins[0].Actors[0].ActorUUID] {
+			t.Errorf("finding %q: origins %+v", f.Title, f.Origins)
+		}
+	}
+	for _, j := range run.Jobs {
+		if targets[j.Name] {
+			t.Errorf("a finding targets the job name %q as an objective", j.Name)
+		}
+	}
+	for _, want := range []string{"ia-5", "ac-2.1"} {
+		if !targets[want] {
+			t.Errorf("no finding targets %q (catalog form); targets: %v", want, targets)
+		}
+	}
+	for _, bad := range []string{"IA-5", "AC-2(1)", "ac-2(1)"} {
+		if targets[bad] {
+			t.Errorf("control id %q not normalised", bad)
+		}
 	}
 }
 
@@ -268,18 +341,40 @@ func TestOSCALNoControls(t *testing.T) {
 	if !bytes.Contains(out, []byte(`"include-all": {}`)) {
 		t.Error("a run without controls does not review include-all")
 	}
-}
-
-func TestTokenize(t *testing.T) {
-	for in, want := range map[string]string{ //nolint:gosec // G101: job names that look like secret names, not secrets
-		"etc-passwd-perms": "etc-passwd-perms",
-		"3.3.1":            "_3.3.1",
-		"my job/with:odd":  "my-job-with-odd",
-		"":                 "_",
-	} {
-		if got := tokenize(in); got != want || !isToken(got) {
-			t.Errorf("tokenize(%q) = %q, want %q (a token)", in, got, want)
-		}
+	// No control, no finding; the waived failure (tls-min-version) still has its approved
+	// deviation, pointing at its observation.
+	var doc struct {
+		AR struct {
+			Results []struct {
+				Observations []struct {
+					UUID string `json:"uuid"`
+				} `json:"observations"`
+				Risks []struct {
+					Status  string `json:"status"`
+					Related []struct {
+						UUID string `json:"observation-uuid"`
+					} `json:"related-observations"`
+				} `json:"risks"`
+				Findings []json.RawMessage `json:"findings"`
+			} `json:"results"`
+		} `json:"assessment-results"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	res := doc.AR.Results[0]
+	if len(res.Findings) != 0 {
+		t.Errorf("%d findings without a control to target", len(res.Findings))
+	}
+	if len(res.Risks) != 1 || res.Risks[0].Status != "deviation-approved" || len(res.Risks[0].Related) != 1 {
+		t.Fatalf("risks = %+v, want the waiver's approved deviation", res.Risks)
+	}
+	found := false
+	for _, o := range res.Observations {
+		found = found || o.UUID == res.Risks[0].Related[0].UUID
+	}
+	if !found {
+		t.Error("the risk's related observation is not in the results")
 	}
 }
 
@@ -320,14 +415,38 @@ func TestSARIF(t *testing.T) {
 			t.Errorf("ruleIndex %d of %s points at %s", r.RuleIndex, r.RuleID, run.Tool.Driver.Rules[r.RuleIndex].ID)
 		}
 	}
+	// broken-provider errored: a notification of the invocation (below), not an alert.
 	want := []row{
-		{"broken-provider", "warning", "ci/argus.hcl", "%SRCROOT%", 30, 3},
 		{"ssh-root-login", "error", "ci/argus.hcl", "%SRCROOT%", 20, 1},
 		// No location: the config file, line 1.
 		{"tls-min-version", "error", "ci/argus.hcl", "%SRCROOT%", 1, 0},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if len(run.Invocations) != 1 {
+		t.Fatalf("invocations = %+v, want one", run.Invocations)
+	}
+	inv := run.Invocations[0]
+	if !inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 {
+		t.Fatalf("invocation = %+v, want argus's run successful with one notification for the errored check", inv)
+	}
+	n := inv.ToolExecutionNotifications[0]
+	if n.AssociatedRule == nil || n.AssociatedRule.ID != "broken-provider" || n.Level != "error" ||
+		!strings.Contains(n.Message.Text, "could not be completed") || len(n.Locations) != 1 ||
+		n.Locations[0].PhysicalLocation.Region.StartLine != 30 {
+		t.Errorf("notification = %+v", n)
+	}
+}
+
+// A run where nothing errored is a successful invocation without notifications.
+func TestSARIFInvocationSuccessful(t *testing.T) {
+	var log sarifLog
+	if err := json.Unmarshal(render(t, "sarif", emptyRun(), testOptions()), &log); err != nil {
+		t.Fatal(err)
+	}
+	if inv := log.Runs[0].Invocations; len(inv) != 1 || !inv[0].ExecutionSuccessful || len(inv[0].ToolExecutionNotifications) != 0 {
+		t.Errorf("invocations = %+v", inv)
 	}
 }
 
@@ -349,8 +468,52 @@ func TestSARIFBaseDirAndCategory(t *testing.T) {
 	if !bytes.Contains(out, []byte(`"uri": "conf/my%20jobs.argus.hcl"`)) {
 		t.Errorf("location not relative to BaseDir with an escaped URI:\n%s", out)
 	}
-	if !bytes.Contains(out, []byte(`"id": "argus/nightly"`)) {
-		t.Error("category option ignored")
+	if !bytes.Contains(out, []byte(`"id": "argus/nightly/"`)) {
+		t.Error("category option ignored (or its trailing / not added)")
+	}
+}
+
+// The shards of a matrix, and a category given by flag or report block, each get their own
+// automationDetails.id, so that one upload does not close another's alerts.
+func TestSARIFCategory(t *testing.T) {
+	cases := []struct {
+		name, category, shard, block, want string
+	}{
+		{"default", "", "", "", "argus/"},
+		{"one shard of one", "", "1/1", "", "argus/"},
+		{"shard", "", "2/4", "", "argus/shard-2-of-4/"},
+		{"flag", "web", "2/4", "", "web/"},
+		{"flag with slash", "argus/web/", "", "", "argus/web/"},
+		{"block", "", "3/4", "nightly", "nightly/"},
+		{"flag wins over block", "web", "", "nightly", "web/"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := testOptions()
+			opts.Category, opts.Shard = tc.category, tc.shard
+			path := filepath.Join(t.TempDir(), "a.sarif")
+			if err := WriteTarget(Target{Format: "sarif", Path: path, Category: tc.block}, fixtureRun(), opts); err != nil {
+				t.Fatal(err)
+			}
+			out, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var log sarifLog
+			if err := json.Unmarshal(out, &log); err != nil {
+				t.Fatal(err)
+			}
+			if got := log.Runs[0].AutomationDetails.ID; got != tc.want {
+				t.Errorf("automationDetails.id = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	seen := map[string]bool{}
+	for i := 1; i <= 4; i++ {
+		seen[SARIFCategory("", fmt.Sprintf("%d/4", i))] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("4 shards have %d distinct categories: %v", len(seen), seen)
 	}
 }
 
@@ -427,6 +590,10 @@ func TestMarkdownCell(t *testing.T) {
 		`back\|slash`:     `back\\\|slash`,
 		"  trimmed  ":     "trimmed",
 		"crlf\r\nnext\r.": "crlf<br>next<br>.",
+		// Provider text renders as written: no emphasis, code, links or strikethrough, and no
+		// terminal escapes or bell.
+		"*x* _y_ `z` [l](u) ~~s~~":  "\\*x\\* \\_y\\_ \\`z\\` \\[l\\](u) \\~\\~s\\~\\~",
+		"bell\a \x1b[31mred\x1b[0m": "bell red",
 	} {
 		if got := mdCell(in); got != want {
 			t.Errorf("mdCell(%q) = %q, want %q", in, got, want)
@@ -438,19 +605,24 @@ func TestMarkdownFailuresFirst(t *testing.T) {
 	out := string(render(t, "markdown", fixtureRun(), testOptions()))
 	var order []string
 	for _, l := range strings.Split(out, "\n") {
-		if strings.HasPrefix(l, "| ") && !strings.HasPrefix(l, "| Status") && !strings.HasPrefix(l, "| ---") {
-			order = append(order, strings.Fields(l)[2])
+		// Status rows only: the Waived table's rows start with the job.
+		if f := strings.Fields(l); len(f) > 2 && f[0] == "|" && f[2] != "|" && f[1] != "Status" && f[1] != "---" {
+			order = append(order, f[2])
 		}
 	}
-	// The waived failure is in its own section, after the summary table.
+	// Failures and errors, then (collapsed) skips and passes; the waived failure is in its own
+	// section between them.
 	want := []string{"fail", "error", "skip", "pass", "pass"}
-	if diff := cmp.Diff(want, order[:5]); diff != "" {
+	if diff := cmp.Diff(want, order); diff != "" {
 		t.Errorf("row order (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(out, "### Waived") || !strings.Contains(out, "| tls-min-version | TLS 1.2 or later | critical |") {
 		t.Errorf("no Waived section with the waived failure:\n%s", out)
 	}
-	if !strings.Contains(out, "- `ssh-root-login`: Root cannot log in over SSH. Set PermitRootLogin no in /etc/ssh/sshd_config.") {
+	if w, d := strings.Index(out, "### Waived"), strings.Index(out, "<details>"); w < strings.Index(out, "| ⚠️ error") || d < w {
+		t.Errorf("the Waived section is not between the failures and the collapsed passes:\n%s", out)
+	}
+	if !strings.Contains(out, "- `ssh-root-login`: Root cannot log in over SSH. Set PermitRootLogin no in /etc/ssh/sshd\\_config.") {
 		t.Errorf("the job's description and remediation are not in the markdown:\n%s", out)
 	}
 }

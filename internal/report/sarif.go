@@ -28,6 +28,27 @@ type sarifRun struct {
 	// Results is always present: an empty array tells GitHub the analysis ran and found
 	// nothing (which closes earlier alerts), where a missing one would mean it did not run.
 	Results []sarifResult `json:"results"`
+	// Invocations holds the checks that could not run, as notifications rather than results,
+	// so that a transient error does not open a code-scanning alert.
+	Invocations []sarifInvocation `json:"invocations"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level          string            `json:"level"`
+	Message        sarifText         `json:"message"`
+	Locations      []sarifLocation   `json:"locations,omitempty"`
+	AssociatedRule *sarifRuleRef     `json:"associatedRule,omitempty"`
+	Properties     map[string]string `json:"properties,omitempty"`
+}
+
+type sarifRuleRef struct {
+	ID    string `json:"id"`
+	Index int    `json:"index"`
 }
 
 type sarifTool struct {
@@ -123,6 +144,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 		InformationURI: informationURI,
 	}
 	results := []sarifResult{}
+	var notes []sarifNotification
 	ruleIndex := map[string]int{}
 	for _, j := range run.Jobs {
 		if _, seen := ruleIndex[j.Name]; !seen {
@@ -130,27 +152,35 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			driver.Rules = append(driver.Rules, sarifRuleFor(run, j, opts))
 		}
 		for _, r := range j.Results {
-			var level string
-			switch r.Status {
-			case sdk.StatusFail:
-				level = sarifLevel(r.Severity)
-			case sdk.StatusError:
-				level = "warning"
-			default:
-				continue // SARIF lists problems only
-			}
 			msg := r.Title
-			if r.Status == sdk.StatusError {
-				msg += " (the check could not be completed)"
-			}
 			if strings.TrimSpace(r.Reason) != "" {
 				msg += ": " + r.Reason
+			}
+			if j.NotDue {
+				// Kept so that the upload does not close the alert of a job that only was not due.
+				msg = fmt.Sprintf("[not due in this run; last run %s] %s", optTimestamp(j.End), msg)
+			}
+			switch r.Status {
+			case sdk.StatusFail:
+			case sdk.StatusError:
+				// Could not run: not a finding about the code, so a notification of the
+				// invocation rather than an alert that opens and closes with a DNS blip.
+				notes = append(notes, sarifNotification{
+					Level:          "error",
+					Message:        sarifText{Text: plainText("job " + j.Name + ": " + r.Title + " could not be completed: " + strings.TrimSpace(r.Reason))},
+					Locations:      []sarifLocation{sarifLocationFor(run, j, opts)},
+					AssociatedRule: &sarifRuleRef{ID: j.Name, Index: ruleIndex[j.Name]},
+					Properties:     map[string]string{"severity": string(r.Severity)},
+				})
+				continue
+			default:
+				continue // SARIF lists problems only
 			}
 			sr := sarifResult{
 				RuleID:    j.Name,
 				RuleIndex: ruleIndex[j.Name],
-				Level:     level,
-				Message:   sarifText{Text: msg},
+				Level:     sarifLevel(r.Severity),
+				Message:   sarifText{Text: plainText(msg)},
 				Locations: []sarifLocation{sarifLocationFor(run, j, opts)},
 				PartialFingerprints: map[string]string{
 					fingerprintKey: fingerprint(j.Name, j.Subject.Type, j.Subject.Identifier, r.Title),
@@ -173,6 +203,9 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			Tool:              sarifTool{Driver: driver},
 			AutomationDetails: sarifAutomationDetails{ID: opts.category()},
 			Results:           results,
+			// argus itself completed: a check that could not run is a notification, not a
+			// failed analysis (which consumers may treat as "no results", not "nothing found").
+			Invocations: []sarifInvocation{{ExecutionSuccessful: true, ToolExecutionNotifications: notes}},
 		}},
 	}
 	enc := json.NewEncoder(w)

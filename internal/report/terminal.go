@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/fatih/color"
@@ -25,11 +26,41 @@ type Terminal struct {
 	Color bool
 	// Secrets are replaced by "***" in everything printed.
 	Secrets []string
+	// Order, when set, is the jobs' configuration order: Job holds back a finished job until
+	// every job before it has been printed, so that the view reads like the configuration
+	// rather than in completion order, and the job column is as wide as the longest name.
+	Order []string
+	// Quiet prints only failures (not waived ones), errors and the tally.
+	Quiet bool
 	// GitHub puts each job's lines between ::stop-commands:: and a random token, as the details
 	// block of [GitHub.Annotate] does: under GitHub Actions the step's output is read for
 	// workflow commands (::cmd:: at the start of a line, ##[cmd] anywhere in it), and these lines
 	// carry provider text (titles, reasons).
 	GitHub bool
+
+	pending  map[string]result.Job // finished, waiting for an earlier job in Order
+	next     int                   // index in Order of the next job to print
+	problems []string              // one line per fail or error result, repeated under the tally
+}
+
+// maxNameWidth caps the job column, so that one very long name does not push every title off
+// the screen.
+const maxNameWidth = 40
+
+func (t *Terminal) nameWidth() int {
+	w := 0
+	for _, n := range t.Order {
+		w = max(w, len([]rune(n)))
+	}
+	return min(w, maxNameWidth)
+}
+
+// pad left-aligns s in a column of width runes.
+func pad(s string, width int) string {
+	if n := len([]rune(s)); n < width {
+		return s + strings.Repeat(" ", width-n)
+	}
+	return s
 }
 
 func (t *Terminal) paint(attrs ...color.Attribute) *color.Color { return Paint(t.Color, attrs...) }
@@ -76,9 +107,47 @@ const statusWaived sdk.Status = "waived"
 //
 // Failures, waived failures and errors show their severity. An error also shows the first
 // lines of its reason, indented; a failure whose waiver has expired says so.
+//
+// With Order set, a job is printed once every job before it in Order has been.
 func (t *Terminal) Job(j result.Job) error {
+	if !slices.Contains(t.Order, j.Name) {
+		return t.print(j)
+	}
+	if t.pending == nil {
+		t.pending = map[string]result.Job{}
+	}
+	t.pending[j.Name] = j
+	for t.next < len(t.Order) {
+		pj, ok := t.pending[t.Order[t.next]]
+		if !ok {
+			break
+		}
+		delete(t.pending, pj.Name)
+		t.next++
+		if err := t.print(pj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush prints the jobs still held back (those after a job that never finished: interrupted).
+func (t *Terminal) flush() error {
+	for ; t.next < len(t.Order); t.next++ {
+		if pj, ok := t.pending[t.Order[t.next]]; ok {
+			delete(t.pending, pj.Name)
+			if err := t.print(pj); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Terminal) print(j result.Job) error {
 	run := normalize(&result.Run{Jobs: []result.Job{j}}, t.Secrets)
 	nj := run.Jobs[0]
+	width := t.nameWidth()
 	var b strings.Builder
 	faint := t.paint(color.Faint)
 	var token string
@@ -89,13 +158,26 @@ func (t *Terminal) Job(j result.Job) error {
 		}
 		fmt.Fprintf(&b, "::stop-commands::%s\n", token)
 	}
+	lines := 0 // result lines printed: with Quiet, a job without problems prints nothing
 	for _, r := range nj.Results {
 		status := r.Status
 		w, waived := nj.Waiver(r)
 		if waived {
 			status = statusWaived
 		}
-		fmt.Fprintf(&b, "%s  %s  %s", t.badge(status), oneLine(nj.Name), oneLine(r.Title))
+		problem := !waived && (r.Status == sdk.StatusFail || r.Status == sdk.StatusError)
+		if problem {
+			line := fmt.Sprintf("%s  %s  %s [%s]", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title), r.Severity)
+			if reason := strings.TrimSpace(r.Reason); reason != "" {
+				line += " — " + oneLine(firstLines(reason, 1))
+			}
+			t.problems = append(t.problems, line)
+		}
+		if t.Quiet && !problem {
+			continue
+		}
+		lines++
+		fmt.Fprintf(&b, "%s  %s  %s", t.badge(status), pad(oneLine(nj.Name), width), oneLine(r.Title))
 		if r.Status == sdk.StatusFail || r.Status == sdk.StatusError {
 			fmt.Fprintf(&b, " [%s]", r.Severity)
 		}
@@ -118,6 +200,9 @@ func (t *Terminal) Job(j result.Job) error {
 			fmt.Fprintf(&b, "        %s\n", t.paint(color.FgYellow).Sprint(oneLine(fmt.Sprintf("waiver %q expired on %s: this failure counts again", ew.Name, ew.ExpiresText()))))
 		}
 	}
+	if lines == 0 {
+		return nil
+	}
 	if token != "" {
 		fmt.Fprintf(&b, "::%s::\n", token)
 	}
@@ -129,7 +214,14 @@ func (t *Terminal) Job(j result.Job) error {
 
 // Tally prints the closing line: "12 results: 9 pass, 2 fail, 1 error, 0 skip (5 jobs in
 // 1.2s)", or says plainly that no job was due.
+//
+// Below it, the failures and errors that count are listed again, indented, one line each, so
+// that a long run's problems need no scrolling (not with Quiet, where they are all just above);
+// then the warnings about expired and unused waivers.
 func (t *Terminal) Tally(run *result.Run) error {
+	if err := t.flush(); err != nil {
+		return err
+	}
 	var line string
 	if len(run.Jobs) == 0 {
 		line = "No job was due: nothing ran.\n"
@@ -142,7 +234,34 @@ func (t *Terminal) Tally(run *result.Run) error {
 		case tally.Error > 0:
 			c = t.paint(color.FgYellow, color.Bold)
 		}
-		line = fmt.Sprintf("%s (%s in %s)\n", c.Sprint(tallyText(tally)), plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
+		notDue := run.NotDue()
+		line = fmt.Sprintf("%s (%s in %s", c.Sprint(tallyText(tally)), plural(len(run.Jobs)-notDue, "job"), durationText(run.Started, run.Ended))
+		if notDue > 0 {
+			// Their last results are in the reports, marked; they are not this run's.
+			line += fmt.Sprintf("; %d not due", notDue)
+		}
+		line += ")\n"
+	}
+	if !t.Quiet && len(t.problems) > 0 {
+		// The titles and reasons are provider text: under GitHub Actions, in a stop-commands
+		// block like the job lines above.
+		var token string
+		if t.GitHub {
+			var err error
+			if token, err = stopToken(); err != nil {
+				return fmt.Errorf("print tally: %w", err)
+			}
+			line += "::stop-commands::" + token + "\n"
+		}
+		line += "Failures and errors:\n"
+		for _, p := range t.problems {
+			line += "  " + p + "\n"
+		}
+		if token != "" {
+			line += "::" + token + "::\n"
+		}
+	}
+	if len(run.Jobs) > 0 {
 		line += waiverWarnings(normalize(run, t.Secrets), t.paint(color.FgYellow))
 	}
 	if _, err := io.WriteString(t.W, line); err != nil {
@@ -157,6 +276,9 @@ func waiverWarnings(run *result.Run, c *color.Color) string {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, j := range run.Jobs {
+		if j.NotDue {
+			continue // an earlier run's results: this run's lines are about what ran
+		}
 		for _, r := range j.Results {
 			w, ok := j.ExpiredWaiver(r)
 			if !ok || seen[w.Name] {
@@ -185,16 +307,7 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(noControls(s)), " ")
 }
 
-// noControls drops control characters other than newline and tab, so that provider text
-// cannot move the cursor, retitle the window or fake colours on the user's terminal.
-func noControls(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\t' {
-			return r
-		}
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// noControls drops terminal control sequences and control characters other than newline and
+// tab, so that provider text cannot move the cursor, retitle the window or fake colours on the
+// user's terminal (see sanitize.go).
+func noControls(s string) string { return plainText(s) }

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -42,8 +43,11 @@ ERROR   broken-provider  provider run [low]
         see stderr
 WAIVED  tls-min-version  TLS 1.2 or later [critical] — server accepted TLS 1.0 ]]> after a CDATA end
         waived by "legacy-tls" until 2027-03-31: Old <load balancer> | replaced in Q1 (token ***) (approved by security@example.com)
-SKIP    windows-only  registry key set — not a Windows host ]0;owned[2J
+SKIP    windows-only  registry key set — not a Windows host
 6 results: 2 pass, 1 fail, 1 waived, 1 error, 1 skip (5 jobs in 1.5s)
+Failures and errors:
+  FAIL    ssh-root-login  PermitRootLogin is no [high] — sshd_config says | PermitRootLogin yes | … (4 more lines)
+  ERROR   broken-provider  provider run [low] — provider exited with status 2 (token ***) … (1 more lines)
 warning: waiver "old-ssh" (ci/waivers.hcl:15) expired on 2026-11-01 and no longer applies: renew it or fix the failure
 warning: waiver "stale" (ci/waivers.hcl:9) matched no failure in this run: remove it if the failure is fixed
 `
@@ -106,5 +110,60 @@ func TestTerminalErrorReasonLines(t *testing.T) {
 	want := "ERROR   j  t [medium]\n" + strings.Repeat("        line\n", 5) + "        … (4 more lines)\n"
 	if out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
+	}
+}
+
+// With the configuration order given, jobs print in that order whatever order they finish in,
+// with the job column aligned; --quiet keeps failures, errors and the tally only.
+func TestTerminalOrderAlignmentQuiet(t *testing.T) {
+	jobs := map[string]result.Job{
+		"b":         {Name: "b", Results: []sdk.Result{{Title: "bt", Status: sdk.StatusPass}}},
+		"long-name": {Name: "long-name", Results: []sdk.Result{{Title: "lt", Status: sdk.StatusFail, Reason: "bad\nworse"}}},
+		"a":         {Name: "a", Results: []sdk.Result{{Title: "at", Status: sdk.StatusPass}}},
+		"w": {Name: "w", Results: []sdk.Result{{Title: "wt", Status: sdk.StatusFail, Severity: sdk.SeverityHigh, Reason: "accepted"}},
+			Waivers: map[string]waiver.Waiver{"wt": {Name: "ok", Reason: "known", Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}}},
+		"gone": {},
+	}
+	order := []string{"long-name", "a", "w", "gone", "b"}
+	run := &result.Run{Started: t0, Ended: t0.Add(time.Second), Jobs: []result.Job{jobs["a"], jobs["b"], jobs["long-name"], jobs["w"]}}
+	for _, tc := range []struct {
+		quiet bool
+		want  string
+	}{
+		{false, `FAIL    long-name  lt [medium] — bad … (1 more lines)
+PASS    a          at
+WAIVED  w          wt [high] — accepted
+        waived by "ok" until 2027-03-31: known
+PASS    b          bt
+4 results: 2 pass, 1 fail, 1 waived, 0 error, 0 skip (4 jobs in 1s)
+Failures and errors:
+  FAIL    long-name  lt [medium] — bad … (1 more lines)
+`},
+		// A waived failure does not count: quiet leaves it out, like a pass.
+		{true, `FAIL    long-name  lt [medium] — bad … (1 more lines)
+4 results: 2 pass, 1 fail, 1 waived, 0 error, 0 skip (4 jobs in 1s)
+`},
+	} {
+		var out bytes.Buffer
+		term := &Terminal{W: &out, Order: order, Quiet: tc.quiet}
+		// Completion order: b, a (printed only once long-name is), long-name; gone never
+		// finishes (interrupted), so b is printed by the tally.
+		for _, name := range []string{"b", "a", "w"} {
+			if err := term.Job(jobs[name]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if out.Len() != 0 {
+			t.Fatalf("printed before the first job in configuration order finished: %q", out.String())
+		}
+		if err := term.Job(jobs["long-name"]); err != nil {
+			t.Fatal(err)
+		}
+		if err := term.Tally(run); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, out.String()); diff != "" {
+			t.Errorf("quiet=%v (-want +got):\n%s", tc.quiet, diff)
+		}
 	}
 }

@@ -48,6 +48,10 @@ type Job struct {
 	Results []sdk.Result `json:"results"`
 	// Stderr is the bounded tail of the provider's stderr, kept when the job errored.
 	Stderr string `json:"stderr,omitempty"`
+	// NotDue marks a job that was not due in this run: its results are those of its last run
+	// (Start, End), carried from the state directory so that the reports still cover it (a
+	// SARIF upload would otherwise close its alerts). They count in no tally and no verdict.
+	NotDue bool `json:"not_due,omitempty"`
 	// Description and Remediation are the job's own texts from its block ("" when unset).
 	Description string `json:"description,omitempty"`
 	Remediation string `json:"remediation,omitempty"`
@@ -134,6 +138,17 @@ type Tally struct {
 	Skip   int `json:"skip"`
 }
 
+// NotDue counts the jobs whose results were carried from an earlier run (Job.NotDue).
+func (r *Run) NotDue() int {
+	n := 0
+	for _, j := range r.Jobs {
+		if j.NotDue {
+			n++
+		}
+	}
+	return n
+}
+
 // Total is the number of results counted.
 func (t Tally) Total() int { return t.Pass + t.Fail + t.Waived + t.Error + t.Skip }
 
@@ -141,6 +156,9 @@ func (t Tally) Total() int { return t.Pass + t.Fail + t.Waived + t.Error + t.Ski
 func (r *Run) Tally() Tally {
 	var t Tally
 	for _, j := range r.Jobs {
+		if j.NotDue {
+			continue // carried from an earlier run: not this run's outcome
+		}
 		for _, res := range j.Results {
 			switch res.Status {
 			case sdk.StatusPass:
@@ -225,7 +243,8 @@ const (
 	VerdictGateFailed                // a result failed the gate
 )
 
-// Verdict applies the gate to every result of the run. A waived failure never fails it, and
+// Verdict applies the gate to every result of the run (not-due jobs' carried results are not
+// this run's, and are left out). A waived failure never fails it, and
 // the threshold applies alike to failures and errors: with fail:high, a low-severity check
 // that could not run does not make the run incomplete either.
 func (r *Run) Verdict(gate FailOn) Verdict {
@@ -235,6 +254,9 @@ func (r *Run) Verdict(gate FailOn) Verdict {
 	}
 	var fail, errs int
 	for _, j := range r.Jobs {
+		if j.NotDue {
+			continue // carried from an earlier run: not this run's outcome
+		}
 		for _, res := range j.Results {
 			if Severity(res).Rank() < min.Rank() {
 				continue

@@ -61,6 +61,11 @@ func TestVerdict(t *testing.T) {
 	// A waiver keyed by the title of a passing or erroring result waives nothing.
 	waivedError := &Run{Jobs: []Job{{Name: "j", Results: []sdk.Result{res(sdk.StatusError, "", "x")}, Waivers: map[string]waiver.Waiver{"x": w}}}}
 	noSeverity := &Run{Jobs: []Job{{Name: "n", Results: []sdk.Result{res(sdk.StatusFail, "", "unset is medium")}}}}
+	// A not-due job's results are its last run's, carried into the reports: not this run's.
+	notDue := &Run{Jobs: []Job{
+		{Name: "carried", NotDue: true, Results: []sdk.Result{res(sdk.StatusFail, sdk.SeverityCritical, "old"), res(sdk.StatusError, "", "old error")}},
+		{Name: "ran", Results: []sdk.Result{res(sdk.StatusPass, "", "p")}},
+	}}
 	for _, tc := range []struct {
 		name string
 		run  *Run
@@ -83,6 +88,8 @@ func TestVerdict(t *testing.T) {
 		{"no severity is medium: counted by fail:medium", noSeverity, "fail:medium", VerdictGateFailed},
 		{"no severity is medium: not counted by fail:high", noSeverity, "fail:high", VerdictPassed},
 		{"empty run", &Run{}, "error", VerdictPassed},
+		{"a not-due job's carried failure does not fail the gate", notDue, "fail", VerdictPassed},
+		{"a not-due job's carried error is not incomplete", notDue, "error", VerdictPassed},
 	} {
 		if got := tc.run.Verdict(tc.gate); got != tc.want {
 			t.Errorf("%s: Verdict(%s) = %v, want %v", tc.name, tc.gate, got, tc.want)
@@ -135,5 +142,31 @@ func TestJobStatusAndExpiredWaiver(t *testing.T) {
 	if Severity(res(sdk.StatusFail, "", "x")) != sdk.SeverityMedium || Severity(res(sdk.StatusFail, sdk.SeverityLow, "x")) != sdk.SeverityLow ||
 		Severity(res(sdk.StatusFail, "bogus", "x")) != sdk.SeverityMedium {
 		t.Error("Severity: want the result's when valid, else medium")
+	}
+}
+
+// Jobs carried from an earlier run (NotDue) are counted apart and left out of the tally.
+func TestNotDueCountedApart(t *testing.T) {
+	run := &Run{Jobs: []Job{
+		{Name: "ran", Results: []sdk.Result{res(sdk.StatusFail, "", "f"), res(sdk.StatusPass, "", "p")}},
+		{Name: "old", NotDue: true, Results: []sdk.Result{res(sdk.StatusFail, "", "f"), res(sdk.StatusError, "", "e")}},
+		{Name: "older", NotDue: true, Results: []sdk.Result{res(sdk.StatusSkip, "", "s")}},
+	}}
+	if got := run.NotDue(); got != 2 {
+		t.Errorf("NotDue() = %d, want 2", got)
+	}
+	if got, want := run.Tally(), (Tally{Pass: 1, Fail: 1}); got != want {
+		t.Errorf("Tally() = %+v, want %+v (this run's results only)", got, want)
+	}
+}
+
+// A waiver keyed by a passing result's title waives nothing: only failures are waived.
+func TestWaiverOnlyForFailures(t *testing.T) {
+	j := Job{Name: "j", Waivers: map[string]waiver.Waiver{"t": {Name: "w"}}}
+	if _, ok := j.Waiver(res(sdk.StatusPass, "", "t")); ok {
+		t.Error("a pass is waived")
+	}
+	if w, ok := j.Waiver(res(sdk.StatusFail, "", "t")); !ok || w.Name != "w" {
+		t.Errorf("Waiver(fail) = %+v, %v", w, ok)
 	}
 }

@@ -24,10 +24,20 @@ func TestParse(t *testing.T) {
 		{in: "every hour", wantErr: "not a duration"},
 		{in: "every 10ms", wantErr: "at least 1s"},
 		{in: "every -1h", wantErr: "at least 1s"},
-		{in: "@daily", wantErr: "5-field cron"},
-		{in: "0 0 3 * * *", wantErr: "5-field cron"},
+		{in: "@daily", wantNext: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)},
+		{in: "@hourly", wantNext: time.Date(2026, 11, 24, 11, 0, 0, 0, time.UTC)},
+		{in: "@WEEKLY", wantNext: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)},
+		{in: "@monthly", wantNext: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{in: "@yearly", wantNext: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{in: "@reboot", wantErr: "not a macro argus knows"},
+		{in: "every 7d", wantNext: base.Add(7 * 24 * time.Hour)},
+		{in: "every 1d12h", wantNext: base.Add(36 * time.Hour)},
+		{in: "every 1.5d", wantErr: "whole number"},
+		{in: "every d", wantErr: "whole number"},
+		{in: "0 0 3 * * *", wantErr: "6 fields; a cron expression has 5"},
+		{in: "0 3 * *", wantErr: "4 fields; a cron expression has 5"},
 		{in: "61 * * * *", wantErr: "invalid cron"},
-		{in: "hourly", wantErr: "5-field cron"},
+		{in: "hourly", wantErr: "1 field; a cron expression has 5"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -3,6 +3,9 @@ package state
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -24,6 +27,8 @@ type Place struct {
 // caches), else $XDG_STATE_HOME/argus/<config-key> (or ~/.local/state/argus/<config-key>), else
 // ".argus" when there is no home directory.
 //
+// The CI default lives in the checkout, so .argus gets a .gitignore (see ignoreInGit).
+//
 // The per-config key keeps two configurations on one machine from sharing job state (and
 // from waiting on each other's lock): a job named "sshd" in one means nothing to the other.
 func ChooseDir(p Place) (string, error) {
@@ -35,7 +40,11 @@ func ChooseDir(p Place) (string, error) {
 	}
 	if v, _ := p.Getenv("CI"); v == "true" {
 		ws, err := filepath.Abs(".argus")
-		if err != nil || p.ConfigPath == "" {
+		if err != nil {
+			return "", err
+		}
+		// .argus lives in the checkout: its .gitignore covers every configuration's directory.
+		if err := ignoreInGit(ws); err != nil || p.ConfigPath == "" {
 			return ws, err
 		}
 		// One directory per configuration under .argus (issue 15 item 8): two configurations
@@ -76,4 +85,26 @@ func ChooseDir(p Place) (string, error) {
 func configKey(id, path string) string {
 	sum := sha256.Sum256([]byte(id))
 	return filepath.Base(path) + "-" + hex.EncodeToString(sum[:])[:12]
+}
+
+// ignoreInGit gives the default CI state directory, which lives in the checkout, a .gitignore
+// that ignores everything in it, so that a later `git add -A` or a dirty-tree check in the
+// pipeline does not pick up argus's state, outbox or last results. An existing .gitignore is
+// the user's and is left alone.
+func ignoreInGit(dir string) error {
+	path := filepath.Join(dir, ".gitignore")
+	switch _, err := os.Lstat(path); {
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		// .argus is a file, or unreadable: the state could not live there either.
+		return fmt.Errorf("state directory %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create state directory %s: %w", dir, err)
+	}
+	if err := os.WriteFile(path, []byte("# Written by argus: its state, outbox and last results are not for version control.\n*\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }

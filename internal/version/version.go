@@ -19,11 +19,13 @@ var (
 
 // Info describes this build.
 type Info struct {
-	Version   string
-	Commit    string
-	Date      string
-	GoVersion string
-	Platform  string
+	Version string `json:"version"`
+	Commit  string `json:"commit,omitempty"`
+	Date    string `json:"date,omitempty"`
+	// Modified is set when the build's VCS stamp says the work tree had uncommitted changes.
+	Modified  bool   `json:"modified,omitempty"`
+	GoVersion string `json:"go_version"`
+	Platform  string `json:"platform"`
 }
 
 // Get returns the build's version information.
@@ -43,6 +45,8 @@ func Get() Info {
 				if info.Date == "" {
 					info.Date = s.Value
 				}
+			case "vcs.modified":
+				info.Modified = s.Value == "true" && commit == ""
 			}
 		}
 	}
@@ -60,6 +64,9 @@ func (i Info) String() string {
 			c = c[:12]
 		}
 		s += " (commit " + c
+		if i.Modified {
+			s += "+modified"
+		}
 		if i.Date != "" {
 			s += ", built " + i.Date
 		}

@@ -1,5 +1,5 @@
 provider "bad-kind" {
-  source = "./plugins/x"
+  source = "./plugins/x" # ERROR: Local provider not found
   kind   = "go-plugin" # ERROR: Invalid provider kind
 }
 
@@ -30,7 +30,7 @@ provider "proto" {
 }
 
 provider "argus-proto" {
-  source           = "./providers/a"
+  source           = "./providers/a" # ERROR: Local provider not found
   protocol_version = 1 # ERROR: protocol_version on an argus provider
   policies         = ["./p"] # ERROR: policies on an argus provider
 }

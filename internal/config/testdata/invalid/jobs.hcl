@@ -16,7 +16,7 @@ job "unknown-provider" {
 
 job "bad-values" {
   provider = "cis"
-  schedule = "0 3 * *"  # ERROR: 5-field cron expression
+  schedule = "0 3 * *"  # ERROR: 4 fields; a cron expression has 5
   timeout  = "-1s"  # ERROR: Give a positive duration
   labels   = { _job = "mine" }  # ERROR: argus reserves for the labels it adds itself
   config   = ["not", "an", "object"]  # ERROR: config must be an object

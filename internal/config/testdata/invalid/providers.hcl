@@ -23,7 +23,7 @@ provider "banana" {
 }
 
 provider "local" {
-  source  = "../providers/local"
+  source  = "../providers/local"  # ERROR: which does not exist
   version = "1.0.0"  # ERROR: Remove version
 }
 
@@ -35,5 +35,5 @@ provider "keys" {
 }
 
 provider "bad/name" {  # ERROR: is not a valid provider name
-  source = "./x"
+  source = "./x"  # ERROR: which does not exist
 }

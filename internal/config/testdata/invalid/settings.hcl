@@ -22,6 +22,14 @@ registry "example.com" {
   signing_keys = [""]  # ERROR: signing_keys[0] is empty
 }
 
+registry "a.example.com" {
+  url = "file://mirror.example.com/argus/"  # ERROR: a file:// URL names a directory on this machine
+}
+
+registry "b.example.com" {
+  url = "file:mirror/"  # ERROR: is not a file:// URL of an absolute directory
+}
+
 report "xml" {  # ERROR: Use one of: codequality, json, junit, markdown, oscal, sarif
   path = "out.xml"
 }
@@ -31,7 +39,13 @@ report "json" {
 }
 
 report "markdown" {
-  path = "summary.md"
+  path     = "summary.md"
+  category = "web"  # ERROR: a "markdown" report has none
+}
+
+report "sarif" {
+  path     = "a.sarif"
+  category = " "  # ERROR: The category is empty
 }
 
 report "junit" {

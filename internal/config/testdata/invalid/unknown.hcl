@@ -15,7 +15,7 @@ job "y" {
 
 report "json" {
   path   = "-"
-  format = "json"  # ERROR: Expected one of: path.
+  format = "json"  # ERROR: Expected one of: path, category.
 }
 
 version = "1"  # ERROR: Unsupported argument

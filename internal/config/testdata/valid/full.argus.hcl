@@ -66,7 +66,8 @@ job "always-script" {
 }
 
 report "sarif" {
-  path = "out/argus.sarif"
+  path     = "out/argus.sarif"
+  category = "argus/host/"
 }
 
 report "json" {

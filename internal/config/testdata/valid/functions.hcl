@@ -9,8 +9,8 @@ job "functions" {
     identifier = "svc/${hostname()}"
   }
   config = {
-    url    = "https://${hostname()}/health"
-    banner = file("banner.txt")
-    raw    = file("sub/raw.txt")
+    url     = "https://${hostname()}/health"
+    min_tls = file("banner.txt")      # keys a built-in accepts; values it checks when it runs
+    headers = [file("sub/raw.txt")]
   }
 }

@@ -11,7 +11,7 @@ registry "registry.example.com" {
 }
 
 provider "p" {
-  source = "./p"
+  source = "./p"  # ERROR: which does not exist
 }
 
 job "j" {

@@ -1,5 +1,5 @@
 provider "zeta" {
-  source = "/opt/argus/zeta"
+  source = "./zeta"
 }
 
 provider "alpha" {
