@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -123,9 +122,8 @@ func (o *Outbox) names() ([]string, error) {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") {
-			_ = os.Remove(filepath.Join(o.dir, name))
-			continue
+		if isTemp(name) {
+			continue // a write in progress (stale ones are removed by Open)
 		}
 		if id, ok := strings.CutSuffix(name, ".json"); ok {
 			ids = append(ids, id)

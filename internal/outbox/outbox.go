@@ -91,12 +91,31 @@ type Outbox struct {
 }
 
 // Open returns the outbox in dir, creating the directory if needed.
+//
+// Temporary files left by a write that was interrupted before its rename (argus was killed) are
+// removed here, once: the rename never happened, so they were never items. Only here, because
+// the outbox is opened under the state lock before anything of this process writes to it;
+// removing them while listing would race this process's own writes in progress (a delivery
+// recording an attempt while the backlog is listed).
 func Open(dir string) (*Outbox, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create outbox directory %q: %w", dir, err)
 	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox directory %q: %w", dir, err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && isTemp(e.Name()) {
+			_ = os.Remove(filepath.Join(dir, e.Name())) // best effort: a leftover is skipped by every listing anyway
+		}
+	}
 	return &Outbox{dir: dir, now: time.Now}, nil
 }
+
+// isTemp reports whether name is a temporary file of an item write (atomicfile's, or
+// PutAll's): ".<id>.json.tmp-<random>".
+func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") }
 
 // Dir is the outbox directory.
 func (o *Outbox) Dir() string { return o.dir }
@@ -202,10 +221,8 @@ func (o *Outbox) Scan() (Listing, error) {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp-") {
-			// atomicfile's temporary: a write interrupted before its rename.
-			_ = os.Remove(filepath.Join(o.dir, name))
-			continue
+		if isTemp(name) {
+			continue // a write in progress (stale ones are removed by Open)
 		}
 		id, ok := strings.CutSuffix(name, ".json")
 		if !ok {
