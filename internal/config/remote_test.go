@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -123,7 +124,7 @@ func TestNavigationMatchesHCLSyntax(t *testing.T) {
 	if named == 0 {
 		t.Fatal("no offset was in a block: the test checked nothing")
 	}
-	if s := nav.ContextString(strings.Index(string(src), `job "job-00077"`) + 3); s != `job "job-00077"` {
+	if s := nav.ContextString(bytes.Index(src, []byte(`job "job-00077"`)) + 3); s != `job "job-00077"` {
 		t.Errorf("ContextString in job-00077 = %q", s)
 	}
 	if s := nav.ContextString(len(src) - 4); s != "check" {
