@@ -68,3 +68,15 @@ provider "bad-layout" {
   source   = "oci-layout://./x"             # ERROR: Invalid OCI reference
   policies = ["oci-layout://./p", "./p.tar.gz"] # ERROR: Invalid policy source
 }
+
+job "wrong-types" {
+  provider        = "good"
+  policies        = "./p" # ERROR: list of string required, but have string
+  policy_data     = nope.x # ERROR: Variables may not be used here
+  policy_behavior = { skip = ["a", null] } # ERROR: policy_behavior.skip[1] is null
+}
+
+job "behavior-variable" {
+  provider        = "good"
+  policy_behavior = nope.y # ERROR: Variables may not be used here
+}
