@@ -8,11 +8,11 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/compliance-framework/argus/internal/agentremote"
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/builtin"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/install"
-	"github.com/compliance-framework/argus/internal/jobsync"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/report"
 	"github.com/compliance-framework/argus/internal/result"
@@ -310,16 +310,10 @@ func baseDir(a *app) string {
 	return wd
 }
 
-// mergeLastGood adds the control plane's job specs from the last good copy, without asking the
+// mergeLastGood applies the last good remote configuration overlay, without asking the
 // control plane: for plans and dry runs, which must not touch the network.
 func mergeLastGood(a *app, cfg *config.Config, store *state.Store) error {
-	if cfg.ControlPlane == nil || !cfg.ControlPlane.Jobs {
-		return nil
-	}
-	specs, err := jobsync.LastGood(store.Dir())
-	if err != nil {
-		return err
-	}
-	mergeSpecs(a, cfg, specs)
+	agentremote.Sync(context.Background(), agentremote.Request{Config: cfg, StateDir: store.Dir(),
+		Getenv: a.Getenv, Secrets: configSecrets(cfg), Logger: a.logger})
 	return nil
 }

@@ -3,16 +3,14 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/compliance-framework/argus/internal/builtin"
+	"github.com/compliance-framework/argus/internal/agentremote"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/controlplane"
-	"github.com/compliance-framework/argus/internal/jobsync"
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/retry"
@@ -63,38 +61,31 @@ func openSession(a *app, cfg *config.Config, store *state.Store, f deliveryFlags
 	return &session{client: client, outbox: ob, runtimeID: id}, nil
 }
 
-// start sends the heartbeat, merges the control plane's job specs into cfg when it serves
-// them, and delivers what earlier runs left in the outbox. None of it stops the run: a control
-// plane that is down costs a warning, and results wait in the outbox.
+// start applies the control plane's remote configuration to cfg (per remote_config.mode),
+// sends the heartbeat with the configuration it runs, and delivers what earlier runs left in
+// the outbox, this run's config report included. None of it stops the run: a control plane
+// that is down costs a warning, and results wait in the outbox.
 func (s *session) start(ctx context.Context, a *app, cfg *config.Config) {
-	if err := s.client.Heartbeat(ctx, s.runtimeID, time.Now()); err != nil {
+	rc := agentremote.Sync(ctx, agentremote.Request{Config: cfg, Client: s.client, Outbox: s.outbox,
+		StateDir: filepath.Dir(s.outbox.Dir()), Getenv: a.Getenv, Secrets: configSecrets(cfg),
+		Version: version.Get().Version, Logger: a.logger})
+	if err := s.client.HeartbeatConfig(ctx, s.runtimeID, time.Now(), rc.Revision, rc.Digest); err != nil {
 		a.logger.Warn("heartbeat not delivered", "err", err)
 	}
-	if cfg.ControlPlane.Jobs {
-		specs, src, err := jobsync.Fetch(ctx, s.client, filepath.Dir(s.outbox.Dir()), s.runtimeID)
-		if err != nil {
-			a.logger.Warn("job specs from the control plane", "err", err)
-		}
-		a.logger.Debug("job specs", "source", src, "jobs", len(specs))
-		mergeSpecs(a, cfg, specs)
-	}
 	if items, _ := s.outbox.List(); len(items) > 0 { // corrupt files are reported by deliver
-		a.logger.Info("delivering results left by earlier runs", "items", len(items))
+		a.logger.Debug("delivering the outbox", "items", len(items))
 		s.deliver(ctx, a)
 	}
 }
 
-func mergeSpecs(a *app, cfg *config.Config, specs []controlplane.JobSpec) {
-	host, _ := os.Hostname()
-	isBuiltin := func(name string) bool { _, ok := builtin.Lookup(name); return ok }
-	for _, w := range jobsync.Merge(cfg, specs, isBuiltin, host) {
-		a.logger.Warn(w)
-	}
+// sender delivers every kind of outbox item.
+func (s *session) sender() outbox.Sender {
+	return agentremote.Sender(publish.Sender(s.client), s.client, agentremote.Store{Dir: filepath.Dir(s.outbox.Dir())}, nil)
 }
 
 // deliver sends everything in the outbox and returns how many items are still waiting.
 func (s *session) deliver(ctx context.Context, a *app) int {
-	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), nil)
+	rep, err := s.outbox.Deliver(ctx, s.sender(), nil)
 	for _, ce := range rep.Corrupt {
 		a.logger.Error("outbox", "err", ce)
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/compliance-framework/argus/internal/outbox"
-	"github.com/compliance-framework/argus/internal/publish"
 )
 
 // OutboxCmd is `argus outbox`: results that have not reached the control plane yet.
@@ -111,7 +110,7 @@ func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{Force: c.Force})
+	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{Force: c.Force})
 	for _, ce := range rep.Corrupt {
 		a.logger.Error("outbox", "err", ce)
 	}

@@ -2,7 +2,6 @@ package config
 
 import (
 	"github.com/hashicorp/hcl/v2"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // controlPlaneSchema is the `control_plane` block (at most one per configuration).
@@ -42,9 +41,10 @@ func (l *loader) decodeControlPlane(b *hcl.Block) {
 			set, unset)
 	}
 	if attr := c.Attributes["jobs"]; attr != nil {
-		if v, ok := l.eval(attr, l.fileCtx, cty.Bool); ok {
-			cp.Jobs = v.True()
-		}
+		// Kept in the schema only to explain its removal: no control plane served argus's own
+		// GET /api/argus/jobs, and the API's agent remote configuration replaces it.
+		l.errorf(attr.NameRange, "control_plane jobs was removed",
+			"argus no longer fetches job specs from GET /api/argus/jobs, a route no control plane serves. Remove jobs = ..., and use the control plane's agent remote configuration with a remote_config block instead (see the README).")
 	}
 	l.cfg.ControlPlane = cp
 }

@@ -14,10 +14,11 @@ import (
 )
 
 // fileSchema is the top level of a file: the block kinds, each decoded in its own file
-// (argus.go, control_plane.go, registry.go, provider.go, job.go, report.go).
+// (argus.go, control_plane.go, remote_config.go, registry.go, provider.go, job.go, report.go).
 var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "argus"},
 	{Type: "control_plane"},
+	{Type: "remote_config"},
 	{Type: "registry", LabelNames: []string{"host"}},
 	{Type: "provider", LabelNames: []string{"name"}},
 	{Type: "job", LabelNames: []string{"name"}},
@@ -34,6 +35,7 @@ type loader struct {
 	fileCtx, jobCtx *hcl.EvalContext
 
 	argusRange, controlPlaneRange *hcl.Range
+	remoteConfigRange             *hcl.Range
 	declared                      map[string]hcl.Range // kind + " " + name -> where declared
 	reportPaths                   map[string]hcl.Range // report path -> where declared
 	providerRefs                  []providerRef
@@ -90,6 +92,10 @@ func (l *loader) decodeFile(f *hcl.File) {
 		case "control_plane":
 			if l.once(&l.controlPlaneRange, b) {
 				l.decodeControlPlane(b)
+			}
+		case "remote_config":
+			if l.once(&l.remoteConfigRange, b) {
+				l.decodeRemoteConfig(b)
 			}
 		case "registry":
 			if l.unique("registry", b) {

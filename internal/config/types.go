@@ -22,6 +22,7 @@ type Config struct {
 
 	Argus        Argus
 	ControlPlane *ControlPlane // nil when the configuration has no control_plane block
+	RemoteConfig *RemoteConfig // nil when the configuration has no remote_config block
 	Registries   []Registry    // sorted by Host
 	Providers    []Provider    // sorted by Name
 	Jobs         []Job         // sorted by Name
@@ -41,7 +42,6 @@ type ControlPlane struct {
 	URL          string
 	ClientID     string // "" for anonymous
 	ClientSecret string // a secret: never logged, never passed to a provider
-	Jobs         bool   // also fetch job specs from the control plane
 	Range        hcl.Range
 }
 

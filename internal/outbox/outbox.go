@@ -24,10 +24,13 @@ import (
 // KindEvidence is the kind of an item holding one controlplane.Evidence.
 const KindEvidence = "evidence"
 
+// KindConfigReport is the kind of an item holding one config report (package agentremote).
+const KindConfigReport = "config-report"
+
 // KnownKind reports whether this argus knows how to deliver items of kind. An item of another
 // kind (written by a newer argus, or damaged) is never sent: Deliver marks it rejected, so that
 // it is listed and can be dropped instead of being retried forever.
-func KnownKind(kind string) bool { return kind == KindEvidence }
+func KnownKind(kind string) bool { return kind == KindEvidence || kind == KindConfigReport }
 
 // Item is one undelivered result.
 type Item struct {

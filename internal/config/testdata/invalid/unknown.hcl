@@ -3,7 +3,7 @@ job "x" {
   frequency = "1h"  # ERROR: Expected one of: provider, schedule, timeout, labels, config, env_allow, subject { }.
 }
 
-resource "a" "b" {  # ERROR: Expected one of: argus, control_plane, registry, provider, job, report.
+resource "a" "b" {  # ERROR: Expected one of: argus, control_plane, remote_config, registry, provider, job, report.
 }
 
 job "y" {

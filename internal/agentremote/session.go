@@ -1,0 +1,102 @@
+package agentremote
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/outbox"
+)
+
+// Client is what one invocation needs of the control plane.
+type Client interface {
+	Fetcher
+	ReportClient
+}
+
+// Request is one invocation's use of remote configuration, filled by a command.
+type Request struct {
+	Config *config.Config
+	// Client is nil when the invocation must not touch the network (plans, dry runs): the last
+	// good overlay then applies as it would have, and nothing is reported.
+	Client   Client
+	Outbox   *outbox.Outbox // where the report waits for delivery; nil with a nil Client
+	StateDir string
+	Getenv   func(string) (string, bool)
+	Secrets  []string
+	Version  string
+	Logger   *slog.Logger
+}
+
+// Result is what the heartbeat carries.
+type Result struct {
+	Mode     string
+	Revision *int64
+	Digest   string // "" when nothing is to be said (mode off, or an API without the routes)
+}
+
+// Sync runs the protocol for one invocation: it replaces req.Config's jobs with the effective
+// ones when a revision applies, and queues the config report in the outbox. Nothing it meets
+// stops the run; every problem is logged.
+func Sync(ctx context.Context, req Request) Result {
+	log := req.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := SettingsOf(req.Config)
+	res := Result{Mode: s.Mode}
+	if s.Mode == ModeOff {
+		return res
+	}
+	host, _ := os.Hostname()
+	jobs, providers := FromConfig(req.Config)
+	st := Store{Dir: req.StateDir}
+	in := Input{
+		Settings: s, Jobs: jobs, Providers: providers, Store: st, Getenv: req.Getenv,
+		Secrets: req.Secrets, Hostname: host, Version: req.Version, Now: time.Now,
+		Check: func(js []Job) error {
+			for _, j := range js {
+				if _, err := ArgusSchedule(j.Schedule); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	if req.Client != nil {
+		in.Fetcher = req.Client
+	}
+	out := Resolve(ctx, in)
+	for _, m := range out.Debug {
+		log.DebugContext(ctx, m)
+	}
+	for _, m := range out.Info {
+		log.InfoContext(ctx, m)
+	}
+	for _, m := range out.Warnings {
+		log.WarnContext(ctx, ScrubText(m, req.Secrets))
+	}
+	if out.Applied {
+		if err := ToConfig(req.Config, out.Jobs, host); err != nil {
+			// Check has already read every schedule; this is a bug, and the local jobs stand.
+			log.ErrorContext(ctx, "remote configuration", "err", err)
+		}
+	}
+	if out.Unsupported || out.Report == nil {
+		return res
+	}
+	res.Revision, res.Digest = out.Revision, out.Digest
+	if req.Client == nil || req.Outbox == nil {
+		return res
+	}
+	id, err := st.InstanceID()
+	if err == nil {
+		err = Enqueue(req.Outbox, id, out.Report)
+	}
+	if err != nil {
+		log.WarnContext(ctx, "config report not queued", "err", err)
+	}
+	return res
+}
