@@ -73,7 +73,7 @@ func (s *session) start(ctx context.Context, a *app, cfg *config.Config) {
 		a.logger.Warn("heartbeat not delivered", "err", err)
 	}
 	if items, _ := s.outbox.List(); len(items) > 0 { // corrupt files are reported by deliver
-		a.logger.Debug("delivering the outbox", "items", len(items))
+		a.logger.Info("delivering results left by earlier runs", "items", len(items))
 		s.deliver(ctx, a)
 	}
 }

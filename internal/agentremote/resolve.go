@@ -107,8 +107,13 @@ func Resolve(ctx context.Context, in Input) Outcome {
 			candidate = &Overlay{Revision: res.Revision, Overlay: res.Overlay, CreatedAt: res.CreatedAt}
 			st.Fetched, st.ETag, st.At = candidate, res.ETag, now().UTC()
 		}
-	} else if st.Applied != nil && isApply(in.Settings.Mode) {
-		candidate, lastGood = st.Applied, true
+	} else {
+		// No network: decide as the last run did, on the last revision fetched.
+		candidate = st.Fetched
+	}
+	var prevApplied *int64
+	if st.Applied != nil {
+		prevApplied = &st.Applied.Revision
 	}
 
 	rep := &Report{
@@ -162,8 +167,11 @@ func Resolve(ctx context.Context, in Input) Outcome {
 			if !lastGood {
 				st.Applied = candidate
 			}
-			if len(changes) > 0 {
-				out.Info = append(out.Info, fmt.Sprintf("remote configuration revision %d applied (%d changes)", rev, len(changes)))
+			msg := fmt.Sprintf("remote configuration revision %d applied (%d changes)", rev, len(changes))
+			if len(changes) > 0 && !lastGood && (prevApplied == nil || *prevApplied != rev) {
+				out.Info = append(out.Info, msg) // news: said once, when it first applies
+			} else {
+				out.Debug = append(out.Debug, msg)
 			}
 		}
 	}
