@@ -66,14 +66,17 @@ func openSession(a *app, cfg *config.Config, store *state.Store, f deliveryFlags
 // the outbox, this run's config report included. None of it stops the run: a control plane
 // that is down costs a warning, and results wait in the outbox.
 func (s *session) start(ctx context.Context, a *app, cfg *config.Config) {
+	earlier, _ := s.outbox.List() // corrupt files are reported by deliver
 	rc := agentremote.Sync(ctx, agentremote.Request{Config: cfg, Client: s.client, Outbox: s.outbox,
 		StateDir: filepath.Dir(s.outbox.Dir()), Getenv: a.Getenv, Secrets: configSecrets(cfg),
 		Version: version.Get().Version, Logger: a.logger})
 	if err := s.client.HeartbeatConfig(ctx, s.runtimeID, time.Now(), rc.Revision, rc.Digest); err != nil {
 		a.logger.Warn("heartbeat not delivered", "err", err)
 	}
-	if items, _ := s.outbox.List(); len(items) > 0 { // corrupt files are reported by deliver
-		a.logger.Info("delivering results left by earlier runs", "items", len(items))
+	if len(earlier) > 0 {
+		a.logger.Info("delivering results left by earlier runs", "items", len(earlier))
+	}
+	if items, _ := s.outbox.List(); len(items) > 0 {
 		s.deliver(ctx, a)
 	}
 }

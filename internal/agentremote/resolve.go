@@ -78,7 +78,7 @@ func Resolve(ctx context.Context, in Input) Outcome {
 	}
 
 	var candidate *Overlay
-	lastGood := false
+	lastGood, fresh := false, false
 	if in.Fetcher != nil {
 		etag := ""
 		if st.Fetched != nil {
@@ -106,6 +106,7 @@ func Resolve(ctx context.Context, in Input) Outcome {
 		default:
 			candidate = &Overlay{Revision: res.Revision, Overlay: res.Overlay, CreatedAt: res.CreatedAt}
 			st.Fetched, st.ETag, st.At = candidate, res.ETag, now().UTC()
+			fresh = true
 		}
 	} else {
 		// No network: decide as the last run did, on the last revision fetched.
@@ -136,8 +137,11 @@ func Resolve(ctx context.Context, in Input) Outcome {
 			setError(rep, cerr, in.Secrets)
 			warn("remote configuration revision %d refused (%s): %v; running the local configuration", rev, rep.Reason, cerr)
 		case !apply && (why == ReasonModeReport || why == ReasonModeOff):
-			if len(changes) > 0 {
-				out.Info = append(out.Info, fmt.Sprintf("remote configuration revision %d not applied: mode is %s (%d changes)", rev, in.Settings.Mode, len(changes)))
+			msg := fmt.Sprintf("remote configuration revision %d not applied: mode is %s (%d changes)", rev, in.Settings.Mode, len(changes))
+			if len(changes) > 0 && fresh {
+				out.Info = append(out.Info, msg)
+			} else {
+				out.Debug = append(out.Debug, msg)
 			}
 		case !apply:
 			rep.Status, rep.Reason = StatusRejected, why
