@@ -97,8 +97,22 @@ func (s *session) deliver(ctx context.Context, a *app) int {
 	}
 	if err != nil || rep.Pending() > 0 {
 		if items, lerr := s.outbox.List(); lerr == nil {
-			return len(items)
+			return results(a, items)
 		}
 	}
-	return rep.Pending()
+	return results(a, append(rep.Failed, rep.Skipped...)) + len(rep.Corrupt)
+}
+
+// results counts the items that are results; a config report that waits is said apart, and
+// does not count: the exit code is about results.
+func results(a *app, items []outbox.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Kind == outbox.KindConfigReport {
+			a.logger.Warn("config report not delivered; it waits in the outbox", "err", it.LastError)
+			continue
+		}
+		n++
+	}
+	return n
 }

@@ -143,11 +143,11 @@ func secretKey(key string) bool {
 }
 
 var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:[^/\s@]+@`),              // URL with a password
-	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),                         // PEM private key
-	regexp.MustCompile(`(?i)\b(password|passwd|pwd|secret|token)\s*[=:]\s*[^\s&;]+`), // assignment
-	regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),                                // AWS access key ID
-	regexp.MustCompile(`\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}`),                   // GitHub
+	regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:[^/\s@]+@`), // URL with a password
+	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),            // PEM private key
+	regexp.MustCompile(`(?i)\b(password|passwd|pwd)\s*=\s*[^\s&;]+`),    // password= assignment
+	regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),                   // AWS access key ID
+	regexp.MustCompile(`\b(ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{30,}`),      // GitHub
 	regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{30,}`),
 	regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`),                                   // GitLab
 	regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}`),                               // Slack
@@ -182,4 +182,13 @@ func (r redactor) secretContent(s string) bool {
 // report's free text.
 func ScrubText(s string, known []string) string {
 	return redactor{known: nonEmpty(known)}.text(s)
+}
+
+// HideKnown replaces every occurrence of the known secrets in s, for log lines: unlike
+// ScrubText it keeps the rest of the line readable.
+func HideKnown(s string, known []string) string {
+	for _, k := range nonEmpty(known) {
+		s = strings.ReplaceAll(s, k, Masked)
+	}
+	return s
 }

@@ -76,7 +76,7 @@ func Sync(ctx context.Context, req Request) Result {
 		log.InfoContext(ctx, m)
 	}
 	for _, m := range out.Warnings {
-		log.WarnContext(ctx, ScrubText(m, req.Secrets))
+		log.WarnContext(ctx, HideKnown(m, req.Secrets))
 	}
 	if out.Applied {
 		if err := ToConfig(req.Config, out.Jobs, host); err != nil {
