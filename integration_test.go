@@ -80,13 +80,14 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // API twice and checks, through the API's own answers and read routes, that the heartbeat and
 // every evidence were accepted (201), nothing stayed in the outbox, and the second run continued
 // the first run's evidence streams; a third run with a remote_config block checks that an API
-// without agent remote configuration (404) costs one request and nothing else. It needs ARGUS_CCF_URL (.ci/steps/40-real-api.sh starts the
-// API with ../shared/tools/ccf-up.sh and sets it). With ARGUS_CCF_USER and ARGUS_CCF_PASSWORD (a
+// without agent remote configuration (404) costs one request and nothing else. It needs
+// ARGUS_CCF_URL (.ci/steps/40-real-api.sh starts the API with .ci/ccf-up.sh and sets it). With
+// ARGUS_CCF_USER and ARGUS_CCF_PASSWORD (a
 // user of that API) it also reads the heartbeat back through the authenticated over-time route.
 func TestRealAPI(t *testing.T) {
 	base := os.Getenv("ARGUS_CCF_URL")
 	if base == "" {
-		t.Skip("SKIPPED: ARGUS_CCF_URL is not set, so there is no real Compliance Framework API to test against; start one with ../shared/tools/ccf-up.sh and set ARGUS_CCF_URL=http://127.0.0.1:18080 (CI does, in .ci/steps/40-real-api.sh)")
+		t.Skip("SKIPPED: ARGUS_CCF_URL is not set, so there is no real Compliance Framework API to test against; start one with .ci/ccf-up.sh and set ARGUS_CCF_URL=http://127.0.0.1:18080 (CI does, in .ci/steps/40-real-api.sh)")
 	}
 	base = strings.TrimSuffix(base, "/")
 	target, err := url.Parse(base)

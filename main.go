@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/compliance-framework/argus/cmd"
+	"github.com/compliance-framework/argus/internal/exitcode"
 )
 
 func main() {
@@ -28,7 +29,7 @@ func run() int {
 			// Stop listening so that a second signal has its default effect: a user pressing
 			// ^C twice gets out at once, without the clean flush.
 			signal.Stop(sigs)
-			cancel(&cmd.SignalError{Signal: s})
+			cancel(&exitcode.SignalError{Signal: s})
 		case <-done:
 		}
 	}()

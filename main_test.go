@@ -55,6 +55,12 @@ func TestScripts(t *testing.T) {
 			// agent credentials.
 			env.Setenv("FAKECP_CLIENT_ID", "argus-agent")
 			env.Setenv("FAKECP_CLIENT_SECRET", "s3cret-value")
+			// Waiver expiries relative to today, so that the waiver scripts mean the same on
+			// any day they run (argus checks expiries against the real clock).
+			today := time.Now().UTC()
+			for name, days := range map[string]int{"WAIVER_OK": 90, "WAIVER_SOON": 7, "WAIVER_EXPIRED": -3, "WAIVER_TOO_FAR": 400} {
+				env.Setenv(name, today.AddDate(0, 0, days).Format("2006-01-02"))
+			}
 			return cptest.Setup(env)
 		},
 		Cmds: scriptCmds(t),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/compliance-framework/argus/internal/builtin"
+	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -21,7 +22,7 @@ func (c *BuiltinCmd) Run(ctx context.Context, a *app) error {
 		return fmt.Errorf("no built-in provider %q (built-ins: %v)", c.Name, builtin.Names())
 	}
 	if code := sdk.Run(ctx, a.Stdin, a.Stdout, a.Stderr, h); code != 0 {
-		return exitError{code}
+		return &exitcode.SilentError{Code: exitcode.Code(code)}
 	}
 	return nil
 }

@@ -1,21 +1,24 @@
 // Package cmd is argus's command line: one kong command per file, each turning flags into a
-// typed request for one internal package. There is no policy here beyond wiring; the only
-// exit-code mapping is in this file.
+// typed request for one internal package. There is no policy here beyond wiring: the exit
+// codes, messages and hints are internal/exitcode's, and what a command works on
+// (configuration, state, cache, session) is built lazily, once, by internal/workspace.
 package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"syscall"
+	"strings"
 
 	"github.com/alecthomas/kong"
-	"github.com/fatih/color"
 	"github.com/willabides/kongplete"
 	"golang.org/x/term"
+
+	"github.com/compliance-framework/argus/internal/exitcode"
+	"github.com/compliance-framework/argus/internal/outcome"
+	"github.com/compliance-framework/argus/internal/workspace"
 )
 
 // CLI is the whole command line.
@@ -63,11 +66,6 @@ func (a *app) env(name string) string {
 	return v
 }
 
-// exitError carries an exit code out of a command whose message, if any, was already printed.
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
-
 // kongExit is how kong's own exits (--help, usage errors) reach Main without os.Exit.
 type kongExit int
 
@@ -75,34 +73,28 @@ const description = `argus runs compliance assessments in CI and cron.
 
 It reads jobs from HCL configuration, runs each due job's provider (a built-in check or an
 installed plugin), reports the results on the terminal and in report files, and exits with a
-code a pipeline can act on:
-  0 all good, 1 a check failed, 2 usage or configuration error, 3 a provider errored,
-  4 results are waiting in the outbox, 130/143 interrupted.
+code a pipeline can act on: %s.
 
 Every flag can also be set with an ARGUS_* environment variable (--fail-on is ARGUS_FAIL_ON).
 Start with: argus assess --config examples/quickstart --all`
 
 // Main runs argus with args (without the program name) and returns the process exit code.
-// ctx is cancelled, with a *SignalError cause, when argus is interrupted.
-func Main(ctx context.Context, args []string, stdio IO) (code int) {
+// ctx is cancelled, with an *exitcode.SignalError cause, when argus is interrupted.
+func Main(ctx context.Context, args []string, stdio IO) int {
+	var cli CLI
+	return run(ctx, args, stdio, &cli, &cli.Globals)
+}
+
+// run is Main for a grammar: the CLI, or in tests one kong cannot build. g is the grammar's
+// global flags.
+func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) (code int) {
 	if stdio.Getenv == nil {
 		stdio.Getenv = os.LookupEnv
 	}
 	a := &app{IO: stdio}
-	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("argus"),
-		kong.Description(description),
-		kong.Writers(stdio.Stdout, stdio.Stderr),
-		kong.Exit(func(code int) { panic(kongExit(code)) }),
-		kong.DefaultEnvars("ARGUS"),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
-		kong.BindTo(ctx, (*context.Context)(nil)),
-		kong.Bind(a),
-	)
+	parser, err := newParser(ctx, grammar, a)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "argus: internal error: %v\n", err)
-		return 3
+		return finish(ctx, &outcome.UsageError{Err: fmt.Errorf("build the command line: %w", err)}, stdio.Stderr)
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -110,26 +102,71 @@ func Main(ctx context.Context, args []string, stdio IO) (code int) {
 			if !ok {
 				panic(r)
 			}
-			// kong exits 80 on its own errors; argus's contract says usage errors are 2.
-			code = int(c)
-			if code != 0 {
-				code = 2
+			// kong has printed its help, or its own usage error: the table gives the code.
+			var err error
+			if c != 0 {
+				err = &outcome.ReportedError{Err: fmt.Errorf("kong exited with status %d", int(c))}
 			}
+			code = finish(ctx, err, stdio.Stderr)
 		}
 	}()
 	// Answers a shell's completion request (COMP_LINE set) and exits through kong.Exit.
 	kongplete.Complete(parser)
 	kctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "argus: error: %v\n", err)
-		fmt.Fprintln(stdio.Stderr, "argus: hint: run \"argus --help\" to see the commands and their flags")
-		return 2
+		return finish(ctx, &outcome.UsageError{Err: err}, stdio.Stderr)
 	}
-	a.color = cli.useColor(stdio)
-	a.logger = cli.logger(stdio.Stderr)
-	a.logFormat = cli.LogFormat
-	err = kctx.Run()
-	return exitCode(ctx, err, stdio.Stderr)
+	a.color = g.useColor(stdio)
+	a.logger = g.logger(stdio.Stderr)
+	a.logFormat = g.LogFormat
+
+	// The workspace is built once, here, from the flag groups the command embeds; its parts
+	// are built when the command first asks for them.
+	ws := &workspace.Workspace{
+		Holder: "argus " + commandName(kctx),
+		Getenv: stdio.Getenv,
+		Stderr: stdio.Stderr,
+		Color:  a.color,
+		Logger: a.logger,
+	}
+	if sel := kctx.Selected(); sel != nil && sel.Target.CanAddr() {
+		applyFlags(sel.Target.Addr().Interface(), ws)
+	}
+	defer ws.Close()
+	kctx.Bind(ws)
+	return finish(ctx, kctx.Run(), stdio.Stderr)
+}
+
+func newParser(ctx context.Context, cli any, a *app) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("argus"),
+		kong.Description(fmt.Sprintf(description, exitcode.Summary())),
+		kong.Writers(a.Stdout, a.Stderr),
+		kong.Exit(func(code int) { panic(kongExit(code)) }),
+		kong.DefaultEnvars("ARGUS"),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true, NoExpandSubcommands: true}),
+		kong.Vars(exitcode.Vars()),
+		kong.BindTo(ctx, (*context.Context)(nil)),
+		kong.Bind(a),
+	)
+}
+
+// finish prints what the exit-code table says about err and returns the code.
+func finish(ctx context.Context, err error, stderr io.Writer) int {
+	d := exitcode.Decide(ctx, err)
+	d.Print(stderr)
+	return int(d.Code)
+}
+
+// commandName is the selected command's words ("outbox flush"), for the state lock's holder.
+func commandName(kctx *kong.Context) string {
+	var words []string
+	for _, w := range strings.Fields(kctx.Command()) {
+		if !strings.HasPrefix(w, "<") {
+			words = append(words, w)
+		}
+	}
+	return strings.Join(words, " ")
 }
 
 func (g Globals) useColor(stdio IO) bool {
@@ -154,50 +191,4 @@ func (g Globals) logger(w io.Writer) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
-}
-
-// newColor returns a colour that is on or off for this invocation only: fatih/color's global
-// switch is left alone so that nothing depends on process-wide state.
-func newColor(on bool, attrs ...color.Attribute) *color.Color {
-	c := color.New(attrs...)
-	if on {
-		c.EnableColor()
-	} else {
-		c.DisableColor()
-	}
-	return c
-}
-
-// SignalError is the cancellation cause of Main's context when argus is interrupted.
-type SignalError struct{ Signal os.Signal }
-
-func (e *SignalError) Error() string { return fmt.Sprintf("interrupted by %v", e.Signal) }
-
-// ExitCode is the conventional 128+n code for the signal.
-func (e *SignalError) ExitCode() int {
-	if s, ok := e.Signal.(syscall.Signal); ok {
-		return 128 + int(s)
-	}
-	return 130
-}
-
-// exitCode is the one place that turns an error into an exit code and a message with a hint.
-func exitCode(ctx context.Context, err error, stderr io.Writer) int {
-	if err == nil {
-		return 0
-	}
-	var ee exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	var sig *SignalError
-	if errors.As(context.Cause(ctx), &sig) && errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "argus: %v\n", sig)
-		return sig.ExitCode()
-	}
-	fmt.Fprintf(stderr, "argus: error: %v\n", err)
-	if h := hint(err); h != "" {
-		fmt.Fprintf(stderr, "argus: hint: %s\n", h)
-	}
-	return 2
 }

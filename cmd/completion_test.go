@@ -12,6 +12,8 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/willabides/kongplete"
+
+	"github.com/compliance-framework/argus/internal/exitcode"
 )
 
 // completionCLI is a command line with the completion command, for testing completion before
@@ -33,7 +35,7 @@ func TestCompletionAnswers(t *testing.T) {
 		{"argus ", []string{"assess", "completion"}}, // the hidden __builtin is not offered
 		{"argus ass", []string{"assess"}},
 		{"argus completion ", []string{"bash", "fish", "zsh"}},
-		{"argus assess --fail-on ", []string{"error", "fail", "never"}},
+		{"argus assess --fail-on ", []string{"error", "error:critical", "error:high", "error:info", "error:low", "error:medium", "fail", "fail:critical", "fail:high", "fail:info", "fail:low", "fail:medium", "never"}},
 		{"argus --log-format ", []string{"json", "text"}},
 		{"argus assess --fail", []string{"--fail-on"}},
 	}
@@ -41,7 +43,7 @@ func TestCompletionAnswers(t *testing.T) {
 		t.Run(tt.line, func(t *testing.T) {
 			var stdout bytes.Buffer
 			var cli completionCLI
-			parser, err := kong.New(&cli, kong.Name("argus"), kong.Writers(&stdout, &stdout))
+			parser, err := kong.New(&cli, kong.Name("argus"), kong.Writers(&stdout, &stdout), kong.Vars(exitcode.Vars()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +63,7 @@ func TestCompletionAnswers(t *testing.T) {
 	}
 	t.Run("no COMP_LINE: not a completion request", func(t *testing.T) {
 		var cli completionCLI
-		parser, err := kong.New(&cli, kong.Name("argus"))
+		parser, err := kong.New(&cli, kong.Name("argus"), kong.Vars(exitcode.Vars()))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,42 +2,21 @@ package cmd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
-	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
 	"github.com/compliance-framework/argus/internal/remoteconfig"
+	"github.com/compliance-framework/argus/internal/workspace"
 )
-
-// cacheFlags locate the provider cache shared by every project and CI run on the machine.
-type cacheFlags struct {
-	CacheDir string `placeholder:"DIR" help:"Provider cache shared by every project on this machine (default $XDG_CACHE_HOME/argus)."`
-}
-
-func (f cacheFlags) cache(a *app) (*cache.Cache, error) {
-	dir := f.CacheDir
-	if dir == "" {
-		var err error
-		if dir, err = cache.DefaultDir(a.env); err != nil {
-			return nil, err
-		}
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return nil, fmt.Errorf("provider cache directory %q: %w", dir, err)
-	}
-	return &cache.Cache{Dir: abs}, nil
-}
 
 // InitCmd is `argus init`.
 type InitCmd struct {
+	configFlag
 	cacheFlags
-	Config   string   `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
 	Upgrade  bool     `help:"Pick the newest version each constraint allows, even when the lock file pins an older one."`
 	Lockfile string   `enum:"auto,update,readonly" default:"auto" help:"update writes argus.lock.hcl when it changes; readonly fails instead (for CI); auto is readonly when CI=true, else update."`
 	Platform []string `placeholder:"OS_ARCH" help:"Also record hashes for this platform in the lock file, e.g. darwin_arm64 (repeatable)."`
@@ -52,8 +31,8 @@ With a satisfied lock and a warm cache it makes no network request at all. Built
 need no installation.`
 }
 
-func (c *InitCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, "")
+func (c *InitCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
 	if err != nil {
 		return err
 	}
@@ -61,21 +40,13 @@ func (c *InitCmd) Run(ctx context.Context, a *app) error {
 		fmt.Fprintln(a.Stdout, "Nothing to install: the configuration uses built-in providers only.")
 		return nil
 	}
-	ca, err := c.cache(a)
+	ca, err := ws.Cache()
 	if err != nil {
 		return err
 	}
-	mode := install.LockUpdate
-	switch {
-	case c.Lockfile == "readonly", c.Lockfile == "auto" && a.env("CI") == "true":
-		mode = install.LockReadOnly
-	case remoteconfig.IsRemote(c.Config):
-		// The lock file of a remote configuration lives in its fetched copy, which the next
-		// fetch replaces: it must be committed at the source, so init may only check it.
-		if c.Lockfile == "update" {
-			return errors.New("--lockfile=update cannot apply to a remote configuration: commit argus.lock.hcl next to the configuration at its source")
-		}
-		mode = install.LockReadOnly
+	mode, err := install.ChooseLockMode(c.Lockfile, a.env("CI") == "true", remoteconfig.IsRemote(c.Config))
+	if err != nil {
+		return err
 	}
 	if mode != install.LockReadOnly { // a read-only init writes nothing, and may run on a read-only checkout
 		release, err := lockfile.Exclusive(ctx, filepath.Join(cfg.Dir, lockfile.FileName), lockfile.DefaultWait, "argus init")
@@ -94,7 +65,7 @@ func (c *InitCmd) Run(ctx context.Context, a *app) error {
 		Events:    installEvents(a),
 	})
 	if err != nil {
-		return withInstallHints(err)
+		return err // the exit table adds each provider's hint
 	}
 	for _, p := range res.Providers {
 		how := "installed"
@@ -127,4 +98,13 @@ func relPath(p string) string {
 		return r
 	}
 	return p
+}
+
+// installEvents shows the installer's steps on stderr: the plain lines people read, or log
+// records under --log-format json.
+func installEvents(a *app) install.Events {
+	if a.logFormat == "json" {
+		return install.LogEvents{Logger: a.logger}
+	}
+	return install.TextEvents{W: a.Stderr}
 }

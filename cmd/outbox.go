@@ -8,7 +8,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/outbox"
+	"github.com/compliance-framework/argus/internal/session"
+	"github.com/compliance-framework/argus/internal/workspace"
 )
 
 // OutboxCmd is `argus outbox`: results that have not reached the control plane yet.
@@ -18,43 +21,32 @@ type OutboxCmd struct {
 	Drop  OutboxDropCmd  `cmd:"" help:"Delete waiting results without delivering them."`
 }
 
-// stateFlags find the state directory the outbox lives in.
-type stateFlags struct {
-	Config      string        `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
-	StateDir    string        `placeholder:"DIR" help:"State directory (default: as argus assess picks it)."`
-	LockTimeout time.Duration `default:"30s" help:"How long to wait for a running argus on the same state."`
+// outboxFlags find the state directory the outbox lives in.
+type outboxFlags struct {
+	configFlag
+	stateFlags
 }
 
 // openOutbox opens the outbox of the configuration's state directory under the state lock, so
 // that it never races an assess delivering the same items.
-func openOutbox(ctx context.Context, a *app, f stateFlags, what string) (*outbox.Outbox, func(), error) {
-	cfg, err := loadConfigWait(ctx, a, f.Config, f.StateDir, f.LockTimeout)
+func openOutbox(ctx context.Context, ws *workspace.Workspace) (*outbox.Outbox, error) {
+	store, err := ws.State(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	store, err := openState(ctx, a, cfg, selectFlags{Config: f.Config, StateDir: f.StateDir, LockTimeout: f.LockTimeout}, what)
-	if err != nil {
-		return nil, nil, err
-	}
-	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
-	if err != nil {
-		closeState(a, store)
-		return nil, nil, err
-	}
-	return ob, func() { closeState(a, store) }, nil
+	return outbox.Open(filepath.Join(store.Dir(), "outbox"))
 }
 
 // OutboxListCmd is `argus outbox list`.
 type OutboxListCmd struct {
-	stateFlags
+	outboxFlags
 }
 
-func (c *OutboxListCmd) Run(ctx context.Context, a *app) error {
-	ob, done, err := openOutbox(ctx, a, c.stateFlags, "argus outbox list")
+func (c *OutboxListCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	ob, err := openOutbox(ctx, ws)
 	if err != nil {
 		return err
 	}
-	defer done()
 	l, err := ob.Scan()
 	if err != nil {
 		return err
@@ -88,58 +80,30 @@ func (c *OutboxListCmd) Run(ctx context.Context, a *app) error {
 
 // OutboxFlushCmd is `argus outbox flush`.
 type OutboxFlushCmd struct {
-	stateFlags
+	outboxFlags
 	deliveryFlags
 	Force bool `help:"Also retry results the control plane rejected before (after fixing what it complained about)."`
 }
 
-func (c *OutboxFlushCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfigWait(ctx, a, c.Config, c.StateDir, c.LockTimeout)
-	if err != nil {
-		return err
-	}
-	if cfg.ControlPlane == nil {
-		return errors.New("the configuration has no control_plane block, so there is nowhere to deliver to")
-	}
-	store, err := openState(ctx, a, cfg, selectFlags{Config: c.Config, StateDir: c.StateDir, LockTimeout: c.LockTimeout}, "argus outbox flush")
-	if err != nil {
-		return err
-	}
-	defer closeState(a, store)
-	s, err := openSession(a, cfg, store, c.deliveryFlags)
-	if err != nil {
-		return err
-	}
-	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{Force: c.Force})
-	for _, ce := range rep.Corrupt {
-		a.logger.Error("outbox", "err", ce)
-	}
-	fmt.Fprintf(a.Stdout, "Delivered %d result(s); %d still waiting.\n", rep.Delivered, rep.Pending())
-	if err != nil {
-		return err
-	}
-	if rep.Pending() > 0 {
-		return exitError{4}
-	}
-	return nil
+func (c *OutboxFlushCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	return exitcode.Result(session.FlushOutbox(ctx, ws, a.Stdout, c.Force))
 }
 
 // OutboxDropCmd is `argus outbox drop`.
 type OutboxDropCmd struct {
-	stateFlags
+	outboxFlags
 	IDs []string `arg:"" optional:"" name:"id" help:"Results to delete (IDs from argus outbox list)."`
 	All bool     `help:"Delete every waiting result."`
 }
 
-func (c *OutboxDropCmd) Run(ctx context.Context, a *app) error {
+func (c *OutboxDropCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
 	if c.All == (len(c.IDs) > 0) {
 		return errors.New("name the results to drop, or use --all (not both)")
 	}
-	ob, done, err := openOutbox(ctx, a, c.stateFlags, "argus outbox drop")
+	ob, err := openOutbox(ctx, ws)
 	if err != nil {
 		return err
 	}
-	defer done()
 	if c.All {
 		n, err := ob.DropAll()
 		fmt.Fprintf(a.Stdout, "Dropped %d result(s).\n", n)

@@ -6,10 +6,11 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/workspace"
 )
 
 // ProvidersCmd is `argus providers`.
@@ -20,29 +21,8 @@ type ProvidersCmd struct {
 }
 
 type providerFlags struct {
+	configFlag
 	cacheFlags
-	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
-}
-
-// load reads the configuration and its lock file, printing diagnostics of either.
-func (f providerFlags) load(ctx context.Context, a *app) (*config.Config, *lockfile.Lock, error) {
-	cfg, err := loadConfig(ctx, a, f.Config, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	lock, err := loadLock(a, cfg)
-	return cfg, lock, err
-}
-
-func loadLock(a *app, cfg *config.Config) (*lockfile.Lock, error) {
-	lock, diags := lockfile.Load(filepath.Join(cfg.Dir, lockfile.FileName))
-	if len(diags) > 0 {
-		_ = config.WriteDiagnostics(a.Stderr, nil, diags, a.color)
-	}
-	if diags.HasErrors() {
-		return nil, exitError{2}
-	}
-	return lock, nil
 }
 
 // ProvidersListCmd is `argus providers list`.
@@ -50,12 +30,16 @@ type ProvidersListCmd struct {
 	providerFlags
 }
 
-func (c *ProvidersListCmd) Run(ctx context.Context, a *app) error {
-	cfg, lock, err := c.load(ctx, a)
+func (c *ProvidersListCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
 	if err != nil {
 		return err
 	}
-	ca, err := c.cache(a)
+	lock, err := ws.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	ca, err := ws.Cache()
 	if err != nil {
 		return err
 	}
@@ -69,7 +53,7 @@ func (c *ProvidersListCmd) Run(ctx context.Context, a *app) error {
 	for _, s := range install.List(ca, cfg, lock) {
 		status := "verified: " + s.Dir
 		if s.Err != nil {
-			status = withInstallHints(s.Err).Error()
+			status = exitcode.WithInstallHints(s.Err).Error()
 			bad++
 		}
 		v := s.Version
@@ -82,7 +66,7 @@ func (c *ProvidersListCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if bad > 0 {
-		return fmt.Errorf("%d provider(s) are not installed or do not verify: run \"argus init\"", bad)
+		return &install.UnverifiedError{Count: bad}
 	}
 	return nil
 }
@@ -93,12 +77,12 @@ type ProvidersLockCmd struct {
 	Platform []string `required:"" placeholder:"OS_ARCH" help:"Platform to add, e.g. linux_amd64 or darwin_arm64 (repeatable)."`
 }
 
-func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, "")
+func (c *ProvidersLockCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
 	if err != nil {
 		return err
 	}
-	ca, err := c.cache(a)
+	ca, err := ws.Cache()
 	if err != nil {
 		return err
 	}
@@ -109,7 +93,7 @@ func (c *ProvidersLockCmd) Run(ctx context.Context, a *app) error {
 	defer release()
 	res, err := install.LockPlatforms(ctx, install.Request{Config: cfg, Cache: ca, Fetcher: getter.New(nil), Events: installEvents(a)}, c.Platform)
 	if err != nil {
-		return withInstallHints(err)
+		return err // the exit table adds each provider's hint
 	}
 	if res.Changed {
 		fmt.Fprintf(a.Stdout, "Added %v to %s.\n", c.Platform, lockfile.FileName)
@@ -125,8 +109,12 @@ type ProvidersMirrorCmd struct {
 	Dir string `arg:"" placeholder:"DIR" help:"Directory to write the mirror to; it is replaced as a whole, atomically."`
 }
 
-func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app) error {
-	cfg, lock, err := c.load(ctx, a)
+func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
+	if err != nil {
+		return err
+	}
+	lock, err := ws.Lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -135,7 +123,7 @@ func (c *ProvidersMirrorCmd) Run(ctx context.Context, a *app) error {
 		return err
 	}
 	if err := install.Mirror(ctx, install.MirrorRequest{Config: cfg, Lock: lock, Fetcher: getter.New(nil), Dir: dir, Events: installEvents(a)}); err != nil {
-		return withInstallHints(err)
+		return err // the exit table adds each provider's hint
 	}
 	fmt.Fprintf(a.Stdout, "Wrote a mirror of %d locked provider(s) to %s. Serve it from any static server and point a registry block's url at it.\n", len(lock.Providers), c.Dir)
 	return nil

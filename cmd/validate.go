@@ -3,23 +3,27 @@ package cmd
 import (
 	"context"
 	"fmt"
+
+	"github.com/compliance-framework/argus/internal/exitcode"
+	"github.com/compliance-framework/argus/internal/workspace"
 )
 
 // ValidateCmd is `argus validate`.
 type ValidateCmd struct {
-	Config string `short:"c" default:"." placeholder:"PATH" help:"Configuration: a .hcl file, a directory of *.argus.hcl files, or a remote https://…/file.hcl or git::https://…//dir?ref=R."`
+	configFlag
+	waiverFlags
 }
 
 // Help is shown under the command's usage line.
 func (c *ValidateCmd) Help() string {
-	return `Parses and checks every block of the configuration and prints every error with its
+	return fmt.Sprintf(`Parses and checks every block of the configuration and prints every error with its
 file, line and column. It runs nothing and, for a local configuration, uses no network, so
-it is safe in pre-commit hooks. (A remote --config address is fetched first.) Exit code 0
-when valid, 2 otherwise.`
+it is safe in pre-commit hooks. (A remote --config address is fetched first.) Exit code %d
+when valid, %d otherwise.`, exitcode.OK, exitcode.Usage)
 }
 
-func (c *ValidateCmd) Run(ctx context.Context, a *app) error {
-	cfg, err := loadConfig(ctx, a, c.Config, "")
+func (c *ValidateCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
+	cfg, err := ws.Config(ctx)
 	if err != nil {
 		return err
 	}

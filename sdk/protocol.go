@@ -52,6 +52,37 @@ func (s Status) Valid() bool {
 	return false
 }
 
+// Severity is how much a failed check matters. A result that does not set one takes its job's
+// severity (default SeverityMedium).
+type Severity string
+
+// The severities, from least to most severe.
+const (
+	SeverityInfo     Severity = "info"
+	SeverityLow      Severity = "low"
+	SeverityMedium   Severity = "medium"
+	SeverityHigh     Severity = "high"
+	SeverityCritical Severity = "critical"
+)
+
+// Severities lists every severity from least to most severe.
+func Severities() []Severity {
+	return []Severity{SeverityInfo, SeverityLow, SeverityMedium, SeverityHigh, SeverityCritical}
+}
+
+// Rank orders severities: info is 1, critical 5; an unknown severity (and "") is 0.
+func (s Severity) Rank() int {
+	for i, v := range Severities() {
+		if s == v {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// Valid reports whether s is one of the five severities.
+func (s Severity) Valid() bool { return s.Rank() > 0 }
+
 // Request is the JSON document argus writes to a provider's stdin.
 type Request struct {
 	Protocol int     `json:"protocol"`
@@ -106,6 +137,9 @@ type Result struct {
 	Observations []Observation     `json:"observations,omitempty"`
 	Controls     []string          `json:"controls,omitempty"`
 	Remarks      string            `json:"remarks,omitempty"`
+	// Severity is optional: info, low, medium, high or critical. argus fills in the job's
+	// severity when a provider leaves it out.
+	Severity Severity `json:"severity,omitempty"`
 }
 
 // Observation is something the provider saw while checking, with its evidence.
@@ -128,6 +162,9 @@ func (r Response) Validate() error {
 		}
 		if !res.Status.Valid() {
 			errs = append(errs, fmt.Errorf("results[%d]: status %q is not one of pass, fail, error, skip", i, res.Status))
+		}
+		if res.Severity != "" && !res.Severity.Valid() {
+			errs = append(errs, fmt.Errorf("results[%d]: severity %q is not one of info, low, medium, high, critical", i, res.Severity))
 		}
 		for j, o := range res.Observations {
 			if strings.TrimSpace(o.Title) == "" {

@@ -43,7 +43,16 @@ func TestDecodeResponse(t *testing.T) {
 		{name: "two documents", in: `{"results":[{"title":"a","status":"pass"}]}{"results":[{"title":"b","status":"pass"}]}`, wantErr: "more than one JSON document"},
 		{name: "two documents on two lines", in: "{\"results\":[{\"title\":\"a\",\"status\":\"pass\"}]}\n{}\n", wantErr: "more than one JSON document"},
 		{name: "unknown top-level field", in: `{"results":[{"title":"a","status":"pass"}],"version":2}`, wantErr: `unknown field "version"`},
-		{name: "unknown result field", in: `{"results":[{"title":"a","status":"pass","severity":"high"}]}`, wantErr: `unknown field "severity"`},
+		{name: "unknown result field", in: `{"results":[{"title":"a","status":"pass","level":"high"}]}`, wantErr: `unknown field "level"`},
+		{
+			name: "optional severity",
+			in:   `{"results":[{"title":"a","status":"fail","severity":"critical"}]}`,
+			want: Response{Results: []Result{{Title: "a", Status: StatusFail, Severity: SeverityCritical}}},
+		},
+		// A provider cannot waive its own failure: waivers are argus's, not the protocol's.
+		{name: "a provider cannot send a waiver", in: `{"results":[{"title":"a","status":"fail","waiver":{"name":"x"}}]}`, wantErr: `unknown field "waiver"`},
+		{name: "bad severity", in: `{"results":[{"title":"a","status":"fail","severity":"urgent"}]}`, wantErr: `results[0]: severity "urgent" is not one of info, low, medium, high, critical`},
+		{name: "severity is case-sensitive", in: `{"results":[{"title":"a","status":"fail","severity":"High"}]}`, wantErr: `severity "High"`},
 		{name: "unknown observation field", in: `{"results":[{"title":"a","status":"pass","observations":[{"title":"o","when":1}]}]}`, wantErr: `unknown field "when"`},
 		{name: "empty results", in: `{"results":[]}`, wantErr: "response has no results"},
 		{name: "null results", in: `{"results":null}`, wantErr: "response has no results"},

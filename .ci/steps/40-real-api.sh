@@ -1,24 +1,17 @@
 #!/usr/bin/env bash
 # The real wire format: start a real Compliance Framework API (compliance-framework/api, built
-# from the Go module proxy and run as an external program by ../shared/tools/ccf-up.sh, with a
+# from the Go module proxy and run as an external program by .ci/ccf-up.sh, with a
 # throwaway PostgreSQL) and run TestRealAPI against it: argus assess through the CLI, heartbeat
 # and evidence answered 201, the outbox empty, the evidence streams continued by a second run
 # (root package), and the client's own round trip (internal/controlplane). The step fails if
-# either test is skipped. It skips (exit 0, loudly) only when ccf-up.sh is missing or this is not
-# root (ccf-up.sh needs root for PostgreSQL); the wire format is then NOT proven on this machine.
+# either test is skipped. It skips (exit 0, loudly) only when this is not root (ccf-up.sh needs
+# root for PostgreSQL); the wire format is then NOT proven on this machine. Nothing outside the
+# repository is used: .ci/ccf-up.sh is the repository's own copy of the script.
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
 
-# The workspace's copy (../shared/tools) is the reference; .ci/ccf-up.sh is the same script kept
-# in the repository so that a clone checked out anywhere still proves the wire format.
-up="${CI_ROOT:-$PWD}/../shared/tools/ccf-up.sh"
-if [ ! -f "$up" ]; then
-  up="${CI_ROOT:-$PWD}/.ci/ccf-up.sh"
-fi
-if [ ! -f "$up" ]; then
-  echo "!!! SKIPPED: no ccf-up.sh (../shared/tools or .ci), so no real Compliance Framework API can be started."
-  echo "!!! The real-API integration test (TestRealAPI) did NOT run on this machine."
-  exit 0
-fi
+up="${CI_ROOT:-$PWD}/.ci/ccf-up.sh"
 if [ "$(id -u)" != 0 ]; then
   echo "!!! SKIPPED: $up needs root (it runs PostgreSQL as the postgres user); this is uid $(id -u)."
   echo "!!! The real-API integration test (TestRealAPI) did NOT run on this machine."
@@ -28,10 +21,9 @@ fi
 # ccf-up.sh runs a throwaway PostgreSQL from the Debian server package; install it when missing.
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   echo "installing PostgreSQL (Debian package postgresql) for the throwaway database"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null ||
-    { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null; }
+  apt_install postgresql
 fi
-command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q curl >/dev/null
+need curl curl
 
 port=18080
 started=no

@@ -5,17 +5,13 @@
 # the inputs against action.yml; a misspelt input must be caught. action_test.go runs the steps
 # themselves (in 20-test).
 set -euo pipefail
-ACTIONLINT=github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
+actionlint=$(go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint@v1.7.12)
 
-tools=${ARGUS_CI_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/argus-ci}/actionlint-v1.7.12
-[ -x "$tools/actionlint" ] || GOBIN=$tools go install "$ACTIONLINT"
-actionlint=$tools/actionlint
-
-if ! command -v shellcheck >/dev/null && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
-fi
-if command -v shellcheck >/dev/null; then
-  shellcheck scripts/action/*.sh .ci/steps/5*.sh # actionlint runs it on run: blocks too
+if need shellcheck shellcheck; then
+  # actionlint runs it on run: blocks too.
+  shellcheck -x scripts/action/*.sh .ci/lib.sh .ci/run .ci/steps/*.sh scripts/check.sh
 else
   echo "!!! shellcheck unavailable (not root, Debian package shellcheck): scripts not shellchecked"
 fi

@@ -3,16 +3,12 @@
 # must report the stamped version, this commit and its date (`argus version`). goreleaser is
 # pinned to the newest release that builds with this Go (v2.17 needs a module the proxy refuses).
 set -euo pipefail
-GORELEASER=github.com/goreleaser/goreleaser/v2@v2.16.0
-
-tools=${ARGUS_CI_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/argus-ci}/goreleaser-v2.16.0
-if [ ! -x "$tools/goreleaser" ]; then
-  if ! GOBIN=$tools go install "$GORELEASER"; then
-    echo "!!! SKIPPED: goreleaser could not be built from the Go module proxy; .goreleaser.yaml is NOT checked."
-    exit 0
-  fi
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
+if ! goreleaser=$(go_tool goreleaser github.com/goreleaser/goreleaser/v2@v2.16.0); then
+  echo "!!! SKIPPED: goreleaser could not be built from the Go module proxy; .goreleaser.yaml is NOT checked."
+  exit 0
 fi
-goreleaser=$tools/goreleaser
 
 # goreleaser reads the git remote; without one (a clone of a local path, an export) a snapshot
 # silently stamps "commit none". Supply the canonical remote through git's environment config,

@@ -4,16 +4,15 @@
 # message it prints is a failure (it only warns, exit 0, on an unknown or mistyped setting);
 # `systemd-analyze security --offline` must rate the service's exposure at most 2.0 ("OK").
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
 
-if ! command -v systemd-analyze >/dev/null; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
-  else
-    echo "!!! SKIPPED: systemd-analyze is missing and this is not root (Debian package systemd)."
-    echo "!!! examples/systemd is NOT validated on this machine."
-    exit 0
-  fi
+if [ "$(id -u)" != 0 ] && ! command -v systemd-analyze >/dev/null; then
+  echo "!!! SKIPPED: systemd-analyze is missing and this is not root (Debian package systemd)."
+  echo "!!! examples/systemd is NOT validated on this machine."
+  exit 0
 fi
+need systemd-analyze systemd
 systemd-analyze --version | head -1
 
 tmp=$(mktemp -d)

@@ -5,15 +5,9 @@
 # mail semantics it promises: no output when argus exits 0, one line naming the exit code
 # otherwise, and argus's own output in the log file.
 set -euo pipefail
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
 
-need() { # command debian-package
-  command -v "$1" >/dev/null && return 0
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
-  else
-    echo "!!! $1 is missing and this is not root: cannot install Debian package $2"; return 1
-  fi
-}
 need crontab cron
 need logrotate logrotate
 

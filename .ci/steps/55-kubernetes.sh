@@ -8,12 +8,12 @@
 # must accept the assess container's args in every pod of the Job, whose shards together plan
 # every job of the ConfigMap exactly once.
 set -euo pipefail
-KUBECONFORM=github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
 K8S=k8s.io/kubernetes@v1.36.3
 
-tools=${ARGUS_CI_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/argus-ci}/kubeconform-v0.8.0
-[ -x "$tools/kubeconform" ] || GOBIN=$tools go install "$KUBECONFORM"
-kubeconform() { "$tools/kubeconform" -strict -summary -schema-location 'testdata/kubernetes-schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json' "$@"; }
+kubeconform_bin=$(go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform@v0.8.0)
+kubeconform() { "$kubeconform_bin" -strict -summary -schema-location 'testdata/kubernetes-schemas/{{ .ResourceKind }}{{ .KindSuffix }}.json' "$@"; }
 
 kubeconform examples/kubernetes/
 # Each negative control on its own: one rejected file must not hide another that is accepted.

@@ -14,12 +14,12 @@
 # .ci/vuln-accepted.txt. The exception lapses by itself: with a toolchain at or past the fix the
 # ID is a failure again, and a listed ID that is no longer found fails too (remove it).
 set -euo pipefail
-GOVULNCHECK_VERSION=v1.9.0
-INDEXDB_VERSION=v0.0.0-20261105234957-e22db6528018 # golang.org/x/vulndb/cmd/indexdb
+# shellcheck source=.ci/lib.sh
+source "$(dirname "$0")/../lib.sh"
+INDEXDB=golang.org/x/vulndb/cmd/indexdb@v0.0.0-20261105234957-e22db6528018
 
-cache=${ARGUS_CI_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/argus-ci}
-govulncheck=$cache/govulncheck-$GOVULNCHECK_VERSION/govulncheck
-[ -x "$govulncheck" ] || GOBIN=$(dirname "$govulncheck") go install "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK_VERSION"
+cache=$ci_tools
+govulncheck=$(go_tool govulncheck golang.org/x/vuln/cmd/govulncheck@v1.9.0)
 
 if curl -fsS -m 5 -o /dev/null https://vuln.go.dev/index/db.json 2>/dev/null; then
   db=https://vuln.go.dev
@@ -29,8 +29,7 @@ else
   ver=${ARGUS_VULNDB_VERSION:-$(cd /tmp && GOFLAGS=-mod=mod go list -m -f '{{.Version}}' golang.org/x/vulndb@latest)}
   dir=$cache/vulndb-$ver
   if [ ! -f "$dir/index/db.json" ]; then
-    indexdb=$cache/indexdb-$INDEXDB_VERSION/indexdb
-    [ -x "$indexdb" ] || GOBIN=$(dirname "$indexdb") go install "golang.org/x/vulndb/cmd/indexdb@$INDEXDB_VERSION"
+    indexdb=$(go_tool indexdb "$INDEXDB")
     src=$(cd /tmp && GOFLAGS=-mod=mod go mod download -json "golang.org/x/vulndb@$ver" | sed -n 's/.*"Dir": "\(.*\)",/\1/p')
     [ -d "$src/data/osv" ] || { echo "golang.org/x/vulndb@$ver has no data/osv: the snapshot cannot be built"; exit 1; }
     rm -rf "$dir.tmp" && "$indexdb" -vulns "$src/data/osv" -out "$dir.tmp" && mv "$dir.tmp" "$dir"

@@ -35,7 +35,8 @@ fuzz_one() {
   return 1
 }
 # Build every test binary first, so that the timed runs do not race to compile.
-go test -run='^$' $(printf '%s\n' "${targets[@]}" | cut -d' ' -f1 | sort -u) >/dev/null
+mapfile -t pkgs < <(printf '%s\n' "${targets[@]}" | cut -d' ' -f1 | sort -u)
+go test -run='^$' "${pkgs[@]}" >/dev/null
 fail=0
 i=0
 pids=()
@@ -50,5 +51,5 @@ for t in "${targets[@]}"; do
   fi
 done
 for p in "${pids[@]}"; do wait "$p" || fail=1; done
-for f in $(ls "$logs" | sort -n); do cat "$logs/$f"; done
+for ((k = 0; k < i; k++)); do cat "$logs/$k"; done
 exit "$fail"

@@ -76,7 +76,7 @@ func TestMakePlan(t *testing.T) {
 
 	_, err := MakePlan(cfg, states, Selection{Jobs: []string{"a", "zz"}}, now)
 	var unknown *UnknownJobError
-	if !errors.As(err, &unknown) || !strings.Contains(err.Error(), `"zz"`) || !strings.Contains(err.Error(), "jobs: a, b, c") {
+	if !errors.As(err, &unknown) || !strings.Contains(err.Error(), `no job named "zz"`) || strings.Contains(err.Error(), "did you mean") {
 		t.Errorf("unknown --job: got %v", err)
 	}
 }

@@ -1,8 +1,26 @@
-// Package assess is one `argus assess` invocation: it picks the jobs that are due, runs each
-// due job's provider once through the runner, records start and end in the state file, and
-// collects the results into a result.Run.
+// Package assess is `argus assess` (and `argus plan`, its dry run). Handler.Assess takes a
+// Request that cmd filled from flags and runs these steps in order: load the configuration,
+// read the request, lock the state, open the control-plane session, take the job specs, plan,
+// pick where the terminal view goes, resolve every due job's provider and execute, write the
+// reports, annotate GitHub, deliver, and decide the outcome (outcome.Kind). The Executor runs
+// due jobs once each, in parallel and bounded, recording start and end in the state file.
 //
-// It is not responsible for loading configuration, installing providers, rendering reports,
-// delivering results or choosing the exit code: callers pass those in (as the consumer-side
-// interfaces below) or compute them from the returned Run.
+// The seams, each a consumer-side interface:
+//   - Workspace gives the configuration, the locked state and the session, each built once
+//     (internal/workspace).
+//   - Providers gives a Resolver for the configuration. A job's provider is resolved to
+//     something that runs it: Resolver.Command gives the runner.Command for a provider
+//     (install.Resolver: a built-in re-executing argus, or an installed entrypoint verified
+//     against the lock file), and Runner.Run runs that command for one job under the
+//     argus protocol (runner.Runner). A second kind of provider (go-plugin CCF plugins) comes
+//     in at these two seams, beside the argus-protocol ones: a resolver for its providers and
+//     a runner for what it resolves to. The Executor keeps planning, state, collection and
+//     reporting the same for every kind, and never asks which kind a provider is.
+//   - Runner runs one provider process; Collector keeps a finished job's results durably (the
+//     session's outbox) before the state records it; StateRecorder is the state file.
+//
+// It is not responsible for loading or validating configuration (internal/config, through
+// the Workspace), installing or verifying providers (internal/install), the report formats
+// (internal/report), the control-plane protocol or the outbox (internal/session), or exit
+// codes, messages and hints (internal/exitcode maps the Outcome it returns).
 package assess

@@ -16,6 +16,7 @@ import (
 	"github.com/compliance-framework/argus/internal/result"
 	"github.com/compliance-framework/argus/internal/runner"
 	"github.com/compliance-framework/argus/internal/state"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -82,8 +83,8 @@ type Executor struct {
 	Now      func() time.Time // default time.Now
 }
 
-// Outcome is what Execute did.
-type Outcome struct {
+// Executed is what Execute did.
+type Executed struct {
 	Run *result.Run
 	// NotRun counts due jobs that did not run to completion because ctx was cancelled.
 	NotRun int
@@ -107,7 +108,7 @@ func (e *ProviderError) Unwrap() error { return e.Err }
 // (an unresolvable provider before anything ran, or a state file that cannot be written).
 // When ctx is cancelled no further job starts, running providers are stopped, and what had
 // finished is returned.
-func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Outcome, error) {
+func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planned) (Executed, error) {
 	now := e.Now
 	if now == nil {
 		now = time.Now
@@ -126,7 +127,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 		}
 		c, err := e.Resolver.Command(ctx, p.Job.Provider)
 		if err != nil {
-			return Outcome{}, &ProviderError{Job: p.Job.Name, Provider: p.Job.Provider, Err: err}
+			return Executed{}, &ProviderError{Job: p.Job.Name, Provider: p.Job.Provider, Err: err}
 		}
 		commands[p.Job.Provider] = c
 	}
@@ -139,11 +140,12 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	batcher, batched := e.State.(stateBatcher)
 	if batched = batched && len(due) > writeBehindJobs; batched {
 		if err := batcher.SetWriteBehind(writeBehindInterval); err != nil {
-			return Outcome{}, fmt.Errorf("defer state writes: %w", err)
+			return Executed{}, fmt.Errorf("defer state writes: %w", err)
 		}
 	}
 
 	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path}
+	rules := cfg.WaiverRules()
 	parallel := max(e.Parallel, 1)
 	g := new(errgroup.Group)
 	g.SetLimit(parallel)
@@ -192,7 +194,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 				mu.Unlock()
 				return nil
 			}
-			rj := jobResult(job, out)
+			rj := jobResult(job, out, rules, now())
 			var err error
 			if e.Collector != nil {
 				if err = e.Collector.Collect(run, rj); err != nil {
@@ -223,7 +225,8 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	}
 	run.Ended = now().UTC()
 	slices.SortFunc(run.Jobs, func(a, b result.Job) int { return cmp.Compare(a.Name, b.Name) })
-	return Outcome{Run: run, NotRun: notRun}, stateErr
+	run.UnusedWaivers = unusedWaivers(rules, run.Jobs, run.Ended)
+	return Executed{Run: run, NotRun: notRun}, stateErr
 }
 
 func request(runID string, job *config.Job, start time.Time) sdk.Request {
@@ -237,12 +240,17 @@ func request(runID string, job *config.Job, start time.Time) sdk.Request {
 	}
 }
 
-func jobResult(job *config.Job, out runner.Outcome) result.Job {
+// jobResult records what a job's provider reported: each result gets the job's severity unless
+// the provider gave its own, and each failure the waiver that accepts it (or the expired one
+// that no longer does).
+func jobResult(job *config.Job, out runner.Outcome, rules []waiver.Waiver, now time.Time) result.Job {
 	rj := result.Job{
-		Name:     job.Name,
-		Provider: job.Provider,
-		Labels:   job.Labels,
-		Subject:  sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
+		Description: job.Description,
+		Remediation: job.Remediation,
+		Name:        job.Name,
+		Provider:    job.Provider,
+		Labels:      job.Labels,
+		Subject:     sdk.Subject{Type: job.Subject.Type, Identifier: job.Subject.Identifier},
 		Location: result.Location{
 			File:   job.Range.Filename,
 			Line:   job.Range.Start.Line,
@@ -255,5 +263,56 @@ func jobResult(job *config.Job, out runner.Outcome) result.Job {
 	if out.Failure != nil {
 		rj.Stderr = out.Stderr
 	}
+	sev := cmp.Or(job.Severity, sdk.SeverityMedium)
+	rj.Results = slices.Clone(rj.Results)
+	for i := range rj.Results {
+		r := &rj.Results[i]
+		if !r.Severity.Valid() {
+			r.Severity = sev
+		}
+		if r.Status != sdk.StatusFail {
+			continue
+		}
+		switch l := waiver.Find(rules, job.Name, r.Title, now); {
+		case l.Applied != nil:
+			if rj.Waivers == nil {
+				rj.Waivers = map[string]waiver.Waiver{}
+			}
+			rj.Waivers[r.Title] = *l.Applied
+		case l.Expired != nil:
+			if rj.Expired == nil {
+				rj.Expired = map[string]waiver.Waiver{}
+			}
+			rj.Expired[r.Title] = *l.Expired
+		}
+	}
 	return rj
+}
+
+// unusedWaivers are the waivers, active at now, that cover a job that ran yet waived none of
+// its results: the failure they were written for is fixed (or renamed), and they should go. A
+// waiver whose jobs did not run (another shard, --job) says nothing about its use.
+func unusedWaivers(rules []waiver.Waiver, jobs []result.Job, now time.Time) []waiver.Waiver {
+	var out []waiver.Waiver
+	for _, w := range rules {
+		if w.State(now) == waiver.Expired {
+			continue
+		}
+		ran, used := false, false
+		for _, j := range jobs {
+			if !w.MatchesJob(j.Name) {
+				continue
+			}
+			ran = true
+			for _, applied := range j.Waivers {
+				if applied.Name == w.Name {
+					used = true
+				}
+			}
+		}
+		if ran && !used {
+			out = append(out, w)
+		}
+	}
+	return out
 }

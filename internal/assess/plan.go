@@ -9,13 +9,74 @@ import (
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/schedule"
 	"github.com/compliance-framework/argus/internal/state"
+	"github.com/compliance-framework/argus/internal/waiver"
+	"github.com/compliance-framework/argus/sdk"
 )
 
-// Selection is which jobs the user asked for.
+// Selection is which jobs the user asked for. Every criterion that is set must hold.
 type Selection struct {
-	All   bool           // ignore schedules: every selected job is due (CI)
-	Jobs  []string       // only these jobs, each due whatever its schedule; empty = all
-	Shard schedule.Shard // only the jobs of this shard
+	All bool // ignore schedules: every selected job is due (CI)
+	// Jobs are names or globs ("cis-*", see waiver.Match): only the jobs they match, each due
+	// whatever its schedule; empty = all.
+	Jobs []string
+	// Labels are "key=value" pairs a job's labels must all have (ANDed).
+	Labels []string
+	// Severities are the job severities to keep (any of them); empty = all.
+	Severities []string
+	Shard      schedule.Shard // only the jobs of this shard
+}
+
+// SelectionError is a selection that cannot be applied: a malformed --label or --severity.
+type SelectionError struct{ Msg string }
+
+func (e *SelectionError) Error() string { return e.Msg }
+
+// selector is a checked Selection.
+type selector struct {
+	jobs   []string
+	labels map[string]string
+	sevs   []sdk.Severity
+}
+
+func (sel Selection) check() (selector, error) {
+	s := selector{jobs: sel.Jobs, labels: map[string]string{}}
+	for _, l := range sel.Labels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || strings.TrimSpace(k) == "" {
+			return selector{}, &SelectionError{fmt.Sprintf("--label %q: want KEY=VALUE, like --label team=platform", l)}
+		}
+		if prev, dup := s.labels[k]; dup && prev != v {
+			return selector{}, &SelectionError{fmt.Sprintf("--label %s=%s and --label %s=%s: labels are ANDed, so no job can have both", k, prev, k, v)}
+		}
+		s.labels[k] = v
+	}
+	for _, v := range sel.Severities {
+		for part := range strings.SplitSeq(v, ",") {
+			sev := sdk.Severity(strings.TrimSpace(part))
+			if !sev.Valid() {
+				return selector{}, &SelectionError{fmt.Sprintf("--severity %q: %q is not a severity: use info, low, medium, high or critical (comma-separated for several)", v, part)}
+			}
+			s.sevs = append(s.sevs, sev)
+		}
+	}
+	return s, nil
+}
+
+// matches reports whether job passes every criterion but the shard.
+func (s selector) matches(job *config.Job) bool {
+	if len(s.jobs) > 0 && !slices.ContainsFunc(s.jobs, func(p string) bool { return waiver.Match(p, job.Name) }) {
+		return false
+	}
+	for k, v := range s.labels {
+		if got, ok := job.Labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	sev := job.Severity
+	if sev == "" {
+		sev = sdk.SeverityMedium
+	}
+	return len(s.sevs) == 0 || slices.Contains(s.sevs, sev)
 }
 
 // Planned is one job and the decision about it.
@@ -53,14 +114,34 @@ func (p Plan) Warnings() []string {
 	return ws
 }
 
-// UnknownJobError is returned when --job names a job the configuration does not have.
+// UnknownJobError is returned when --job names a job the configuration does not have, or
+// holds a glob that matches none.
 type UnknownJobError struct {
 	Names []string
-	Known []string
+	// Suggestions are the nearest job names to each of Names (a "did you mean"), by name.
+	Suggestions map[string][]string
+	Known       int // how many jobs the configuration has
 }
 
 func (e *UnknownJobError) Error() string {
-	return fmt.Sprintf("no job named %s in the configuration (jobs: %s)", strings.Join(quoteAll(e.Names), ", "), strings.Join(e.Known, ", "))
+	var parts []string
+	for _, n := range e.Names {
+		var msg string
+		if waiver.IsGlob(n) {
+			msg = fmt.Sprintf("--job %q matches no job in the configuration", n)
+		} else {
+			msg = fmt.Sprintf("no job named %q in the configuration", n)
+		}
+		if near := e.Suggestions[n]; len(near) > 0 {
+			msg += fmt.Sprintf("; did you mean %s?", strings.Join(quoteAll(near), " or "))
+		}
+		parts = append(parts, msg)
+	}
+	jobs := fmt.Sprintf("%d jobs", e.Known)
+	if e.Known == 1 {
+		jobs = "1 job"
+	}
+	return strings.Join(parts, "; ") + " (the configuration has " + jobs + ")"
 }
 
 func quoteAll(ss []string) []string {
@@ -74,24 +155,31 @@ func quoteAll(ss []string) []string {
 // MakePlan decides, for every job of cfg that sel selects, whether it is due at now given what
 // the state file recorded of its previous runs.
 func MakePlan(cfg *config.Config, states map[string]state.JobState, sel Selection, now time.Time) (Plan, error) {
-	var unknown []string
-	for _, name := range sel.Jobs {
-		if !slices.ContainsFunc(cfg.Jobs, func(j config.Job) bool { return j.Name == name }) {
-			unknown = append(unknown, name)
+	s, err := sel.check()
+	if err != nil {
+		return Plan{}, err
+	}
+	known := make([]string, len(cfg.Jobs))
+	for i, j := range cfg.Jobs {
+		known[i] = j.Name
+	}
+	unknown := &UnknownJobError{Suggestions: map[string][]string{}, Known: len(known)}
+	for _, pattern := range sel.Jobs {
+		if !slices.ContainsFunc(known, func(n string) bool { return waiver.Match(pattern, n) }) {
+			unknown.Names = append(unknown.Names, pattern)
+			if near := config.Suggest(pattern, known); len(near) > 0 {
+				unknown.Suggestions[pattern] = near
+			}
 		}
 	}
-	if len(unknown) > 0 {
-		known := make([]string, len(cfg.Jobs))
-		for i, j := range cfg.Jobs {
-			known[i] = j.Name
-		}
-		return Plan{}, &UnknownJobError{Names: unknown, Known: known}
+	if len(unknown.Names) > 0 {
+		return Plan{}, unknown
 	}
 
 	var p Plan
 	for i := range cfg.Jobs {
 		job := &cfg.Jobs[i]
-		if len(sel.Jobs) > 0 && !slices.Contains(sel.Jobs, job.Name) {
+		if !s.matches(job) {
 			continue
 		}
 		if !sel.Shard.Contains(job.Name) {

@@ -9,7 +9,7 @@ import (
 
 // argusSchema is the `argus` block: settings of argus itself (at most one per configuration).
 var argusSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-	{Name: "required_version"}, {Name: "state_dir"}, {Name: "parallel"},
+	{Name: "required_version"}, {Name: "state_dir"}, {Name: "parallel"}, {Name: "waiver_max_days"},
 }}
 
 func (l *loader) decodeArgus(b *hcl.Block) {
@@ -38,6 +38,16 @@ func (l *loader) decodeArgus(b *hcl.Block) {
 					"parallel is %d, but at least one job must run at a time. Set it to 1 or more, or remove it for the default.", n)
 			} else {
 				a.Parallel = n
+			}
+		}
+	}
+	if attr := c.Attributes["waiver_max_days"]; attr != nil {
+		if n, ok := l.int(attr, l.fileCtx); ok {
+			if n < 1 {
+				l.errorf(attr.Expr.Range(), "Invalid waiver_max_days",
+					"waiver_max_days is %d, but a waiver must be allowed at least one day. Set it to 1 or more, or remove it for the default (365).", n)
+			} else {
+				a.WaiverMaxDays = n
 			}
 		}
 	}

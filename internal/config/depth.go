@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
@@ -22,7 +21,7 @@ const MaxFileSize = 16 << 20
 // parseHCL parses one configuration file after checking that it is at most MaxFileSize and
 // does not nest deeper than MaxNesting. A file that is not is refused with one diagnostic (at
 // the place it gets too deep) and a nil file.
-func parseHCL(p *hclparse.Parser, src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
+func parseHCL(src []byte, filename string) (*hcl.File, hcl.Diagnostics) {
 	if len(src) > MaxFileSize {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -35,7 +34,7 @@ func parseHCL(p *hclparse.Parser, src []byte, filename string) (*hcl.File, hcl.D
 	if d := checkNesting(src, filename); d != nil {
 		return nil, hcl.Diagnostics{d}
 	}
-	return p.ParseHCL(src, filename)
+	return parseConfig(src, filename)
 }
 
 // nestFrame is one open bracket (or string, heredoc, interpolation) and the conditionals

@@ -6,9 +6,11 @@
 //
 // Layout: loader.go drives a load (the file schema, duplicate checks, cross-file references);
 // each block kind has its schema beside its decoder in argus.go, control_plane.go,
-// registry.go, provider.go, job.go and report.go; eval.go evaluates attributes, numbers.go
+// registry.go, provider.go, job.go, report.go and waiver.go (which also reads --waivers files,
+// holding waiver blocks only); eval.go evaluates attributes, numbers.go
 // guards against huge numbers, diagnostics.go builds and points diagnostics, names.go holds
-// the name, host and URL rules, functions.go the HCL functions.
+// the name, host and URL rules (and Suggest, the did-you-mean), functions.go the HCL functions,
+// parse.go parses a large file a few blocks at a time.
 //
 // It is not responsible for fetching remote configuration (go-getter addresses), for job
 // specs served by the control plane, for resolving or installing providers (it only checks

@@ -10,7 +10,16 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/compliance-framework/argus/internal/schedule"
+	"github.com/compliance-framework/argus/sdk"
 )
+
+func severityList() string {
+	var names []string
+	for _, s := range sdk.Severities() {
+		names = append(names, string(s))
+	}
+	return strings.Join(names, ", ")
+}
 
 // jobSchema is a `job "<name>"` block; subjectSchema is its one `subject` block.
 var (
@@ -18,6 +27,7 @@ var (
 		Attributes: []hcl.AttributeSchema{
 			{Name: "provider", Required: true}, {Name: "schedule"}, {Name: "timeout"},
 			{Name: "labels"}, {Name: "config"}, {Name: "env_allow"},
+			{Name: "severity"}, {Name: "description"}, {Name: "remediation"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "subject"}},
 	}
@@ -28,7 +38,7 @@ var (
 
 func (l *loader) decodeJob(b *hcl.Block) {
 	c := l.content(b, jobSchema)
-	j := Job{Name: b.Labels[0], Schedule: "always", Timeout: DefaultJobTimeout, Config: []byte("{}"), Range: b.DefRange}
+	j := Job{Name: b.Labels[0], Schedule: "always", Timeout: DefaultJobTimeout, Config: []byte("{}"), Severity: sdk.SeverityMedium, Range: b.DefRange}
 	if !nameRe.MatchString(j.Name) {
 		l.errorf(b.LabelRanges[0], "Invalid job name",
 			"%q is not a valid job name: use letters, digits, '-', '_' and '.', starting with a letter or digit (it is used with --job and in reports).", j.Name)
@@ -74,6 +84,26 @@ func (l *loader) decodeJob(b *hcl.Block) {
 	}
 	if attr := c.Attributes["env_allow"]; attr != nil {
 		j.EnvAllow = l.envAllow(attr, ctx)
+	}
+	if attr := c.Attributes["severity"]; attr != nil {
+		if s, ok := l.str(attr, ctx); ok {
+			if sev := sdk.Severity(s); sev.Valid() {
+				j.Severity = sev
+			} else {
+				l.errorf(attr.Expr.Range(), "Invalid severity",
+					"%q is not a severity. Use one of: %s (default medium).", s, severityList())
+			}
+		}
+	}
+	for _, a := range []struct {
+		name string
+		dst  *string
+	}{{"description", &j.Description}, {"remediation", &j.Remediation}} {
+		if attr := c.Attributes[a.name]; attr != nil {
+			if s, ok := l.str(attr, ctx); ok {
+				*a.dst = strings.TrimSpace(s)
+			}
+		}
 	}
 	j.Subject = l.subject(b, c.Blocks, ctx)
 	l.cfg.Jobs = append(l.cfg.Jobs, j)

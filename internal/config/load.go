@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclparse"
 )
 
 // FileSuffix ends the name of every configuration file argus reads from a directory.
@@ -28,6 +28,12 @@ type LoadOptions struct {
 	// ArgusVersion is the running argus's version, checked against argus.required_version.
 	// The check is skipped when it is "" or "dev" (a development build).
 	ArgusVersion string
+	// WaiverFiles are more files to read waiver blocks from (and nothing else): --waivers, so
+	// that a security team can own its waivers apart from the checks. Relative paths are
+	// relative to the working directory.
+	WaiverFiles []string
+	// Now is the clock waiver expiries are checked against. Default: time.Now.
+	Now func() time.Time
 }
 
 func (o *LoadOptions) withDefaults() LoadOptions {
@@ -40,6 +46,9 @@ func (o *LoadOptions) withDefaults() LoadOptions {
 	}
 	if out.Hostname == nil {
 		out.Hostname = os.Hostname
+	}
+	if out.Now == nil {
+		out.Now = time.Now
 	}
 	return out
 }
@@ -71,7 +80,6 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 	}
 	cfg.Dir = absDir
 
-	parser := hclparse.NewParser()
 	l := newLoader(o, cfg)
 	for _, name := range names {
 		src, err := os.ReadFile(name) //nolint:gosec // G304: the configuration files the operator pointed argus at
@@ -83,7 +91,7 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 			})
 			continue
 		}
-		f, parseDiags := parseHCL(parser, src, name) // refuses a file nested too deeply to parse (depth.go)
+		f, parseDiags := parseHCL(src, name) // size and nesting checked first (depth.go), then parsed (parse.go)
 		diags = append(diags, parseDiags...)
 		if f == nil {
 			continue
@@ -96,6 +104,29 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 		}
 		l.decodeFile(f)
 	}
+	for _, name := range o.WaiverFiles {
+		if name == "" {
+			continue // an empty ARGUS_WAIVERS means none
+		}
+		src, err := os.ReadFile(name) //nolint:gosec // G304: the waiver file the operator pointed argus at
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot read waiver file",
+				Detail:   fmt.Sprintf("Reading %q (--waivers): %v. Check that the file exists and is readable.", name, err),
+			})
+			continue
+		}
+		f, parseDiags := parseHCL(src, name) // the same size and nesting limits as configuration files
+		diags = append(diags, parseDiags...)
+		if f == nil {
+			continue
+		}
+		cfg.Files[name] = f
+		if !parseDiags.HasErrors() {
+			l.decodeWaiverFile(f)
+		}
+	}
 	if !diags.HasErrors() {
 		l.finish()
 	}
@@ -103,6 +134,7 @@ func Load(path string, opts *LoadOptions) (*Config, hcl.Diagnostics) {
 
 	sort.Slice(cfg.Jobs, func(i, j int) bool { return cfg.Jobs[i].Name < cfg.Jobs[j].Name })
 	sort.Slice(cfg.Providers, func(i, j int) bool { return cfg.Providers[i].Name < cfg.Providers[j].Name })
+	sort.Slice(cfg.Waivers, func(i, j int) bool { return cfg.Waivers[i].Name < cfg.Waivers[j].Name })
 	sort.Slice(cfg.Registries, func(i, j int) bool { return cfg.Registries[i].Host < cfg.Registries[j].Host })
 	return cfg, diags
 }

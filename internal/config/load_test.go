@@ -16,6 +16,9 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
+// testNow is the clock of every test load: waiver expiries are checked against it.
+var testNow = time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
+
 // testOptions are deterministic LoadOptions: a fixed environment and host name.
 func testOptions(env map[string]string) *LoadOptions {
 	return &LoadOptions{
@@ -25,6 +28,7 @@ func testOptions(env map[string]string) *LoadOptions {
 		},
 		Hostname:     func() (string, error) { return "web-1", nil },
 		ArgusVersion: "0.3.0",
+		Now:          func() time.Time { return testNow },
 	}
 }
 
@@ -69,17 +73,17 @@ func TestLoadValid(t *testing.T) {
 				},
 				Jobs: []Job{
 					{
-						Name: "always-script", Provider: "local-script", Schedule: "always", Timeout: DefaultJobTimeout,
+						Name: "always-script", Provider: "local-script", Schedule: "always", Timeout: DefaultJobTimeout, Severity: "medium",
 						Subject: Subject{Type: "inventory-item", Identifier: "host/web-1"}, Config: []byte(`{}`),
 					},
 					{
-						Name: "cis-benchmark", Provider: "cis", Schedule: "0 3 * * *", Timeout: DefaultJobTimeout,
+						Name: "cis-benchmark", Provider: "cis", Schedule: "0 3 * * *", Timeout: DefaultJobTimeout, Severity: "medium",
 						Subject:  Subject{Type: "inventory-item", Identifier: "host/web-1"},
 						Config:   []byte(`{"enabled":true,"level":2,"nested":{"list":[1,"two",true],"none":null}}`),
 						EnvAllow: []string{"HTTPS_PROXY", "CIS_TOKEN"},
 					},
 					{
-						Name: "etc-passwd-perms", Provider: "builtin/file", Schedule: "every 1h", Timeout: 30 * time.Second,
+						Name: "etc-passwd-perms", Provider: "builtin/file", Schedule: "every 1h", Timeout: 30 * time.Second, Severity: "medium",
 						Labels:  map[string]string{"team": "platform", "control": "ac-6"},
 						Subject: Subject{Type: "inventory-item", Identifier: "host/web-1"},
 						Config:  []byte(`{"max_mode":"0644","owner":"root","path":"/etc/passwd"}`),
@@ -98,7 +102,7 @@ func TestLoadValid(t *testing.T) {
 				Path: "testdata/valid/minimal.hcl",
 				Dir:  valid,
 				Jobs: []Job{{
-					Name: "one", Provider: "builtin/command", Schedule: "always", Timeout: DefaultJobTimeout,
+					Name: "one", Provider: "builtin/command", Schedule: "always", Timeout: DefaultJobTimeout, Severity: "medium",
 					Subject: Subject{Type: "inventory-item", Identifier: "host/web-1"}, Config: []byte(`{"command":["true"]}`),
 				}},
 			},
@@ -110,7 +114,7 @@ func TestLoadValid(t *testing.T) {
 				Path: "testdata/valid/functions.hcl",
 				Dir:  valid,
 				Jobs: []Job{{
-					Name: "functions", Provider: "builtin/http", Schedule: "always", Timeout: DefaultJobTimeout,
+					Name: "functions", Provider: "builtin/http", Schedule: "always", Timeout: DefaultJobTimeout, Severity: "medium",
 					Labels:  map[string]string{"owner": "sre", "unset": ""},
 					Subject: Subject{Type: "service", Identifier: "svc/web-1"},
 					Config:  []byte(`{"banner":"welcome to web-1\n","raw":"line one\nline two\n","url":"https://web-1/health"}`),
@@ -141,11 +145,11 @@ func TestLoadValid(t *testing.T) {
 				},
 				Jobs: []Job{
 					{
-						Name: "aa-first", Provider: "alpha", Schedule: "always", Timeout: 2 * time.Minute,
+						Name: "aa-first", Provider: "alpha", Schedule: "always", Timeout: 2 * time.Minute, Severity: "medium",
 						Subject: Subject{Type: "inventory-item", Identifier: "host/web-1"}, Config: []byte(`{}`),
 					},
 					{
-						Name: "zz-last", Provider: "zeta", Schedule: "always", Timeout: DefaultJobTimeout,
+						Name: "zz-last", Provider: "zeta", Schedule: "always", Timeout: DefaultJobTimeout, Severity: "medium",
 						Subject: Subject{Type: "inventory-item", Identifier: "host/web-1"}, Config: []byte(`{}`),
 					},
 				},

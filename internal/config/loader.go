@@ -14,7 +14,8 @@ import (
 )
 
 // fileSchema is the top level of a file: the block kinds, each decoded in its own file
-// (argus.go, control_plane.go, remote_config.go, registry.go, provider.go, job.go, report.go).
+// (argus.go, control_plane.go, remote_config.go, registry.go, provider.go, job.go, report.go,
+// waiver.go).
 var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "argus"},
 	{Type: "control_plane"},
@@ -23,6 +24,7 @@ var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "provider", LabelNames: []string{"name"}},
 	{Type: "job", LabelNames: []string{"name"}},
 	{Type: "report", LabelNames: []string{"format"}},
+	{Type: "waiver", LabelNames: []string{"name"}},
 }}
 
 // loader accumulates one Load: the Config being built, the diagnostics, and what is needed
@@ -39,6 +41,7 @@ type loader struct {
 	declared                      map[string]hcl.Range // kind + " " + name -> where declared
 	reportPaths                   map[string]hcl.Range // report path -> where declared
 	providerRefs                  []providerRef
+	pendingWaivers                []pendingWaiver // parallel to cfg.Waivers until finish
 
 	hostnameDone bool
 	hostname     string
@@ -83,6 +86,16 @@ func (l *loader) decodeFile(f *hcl.File) {
 	}
 	content, diags := f.Body.Content(fileSchema)
 	l.diags = append(l.diags, explainUnsupported(diags, fileSchema)...)
+	// A large configuration is mostly jobs: room for them all at once, rather than copying the
+	// slices each time they grow.
+	jobs := 0
+	for _, b := range content.Blocks {
+		if b.Type == "job" {
+			jobs++
+		}
+	}
+	l.cfg.Jobs = slices.Grow(l.cfg.Jobs, jobs)
+	l.providerRefs = slices.Grow(l.providerRefs, jobs)
 	for _, b := range content.Blocks {
 		switch b.Type {
 		case "argus":
@@ -111,6 +124,10 @@ func (l *loader) decodeFile(f *hcl.File) {
 			}
 		case "report":
 			l.decodeReport(b)
+		case "waiver":
+			if l.unique("waiver", b) {
+				l.decodeWaiver(b)
+			}
 		}
 	}
 }
@@ -148,8 +165,10 @@ func (l *loader) content(b *hcl.Block, schema *hcl.BodySchema) *hcl.BodyContent 
 	return content
 }
 
-// finish runs the checks that need every file: references from jobs to providers.
+// finish runs the checks that need every file: references from jobs to providers, and from
+// waivers to jobs.
 func (l *loader) finish() {
+	l.finishWaivers()
 	var declared []string
 	for _, p := range l.cfg.Providers {
 		declared = append(declared, p.Name)

@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/compliance-framework/argus/internal/getter"
+	"github.com/compliance-framework/argus/internal/loopback"
 )
 
 var (
@@ -58,8 +58,49 @@ func checkHTTPURL(s string, httpsOnly bool) error {
 	if u.User != nil {
 		return fmt.Errorf("%q holds credentials; credentials do not belong in a URL in the configuration", u.Redacted())
 	}
-	if httpsOnly && u.Scheme == "http" && !getter.IsLoopback(u.Hostname()) {
+	if httpsOnly && u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return fmt.Errorf("%q uses plain http, which is accepted only for localhost", s)
 	}
 	return nil
+}
+
+// Suggest returns the candidates nearest to name (by edit distance, case-insensitive), at most
+// three, for a "did you mean" hint; none when nothing is close enough to be a likely typo.
+func Suggest(name string, candidates []string) []string {
+	limit := max(1, len([]rune(name))/3)
+	best := map[int][]string{}
+	for _, c := range candidates {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d <= limit {
+			best[d] = append(best[d], c)
+		}
+	}
+	// Only the nearest: a second-best guess is noise next to a likely typo.
+	for d := 0; d <= limit; d++ {
+		if len(best[d]) > 0 {
+			return best[d][:min(3, len(best[d]))]
+		}
+	}
+	return nil
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/waiver"
+	"github.com/compliance-framework/argus/sdk"
 )
 
 // Config is a loaded, checked configuration: every block of every file, decoded.
@@ -27,6 +29,16 @@ type Config struct {
 	Providers    []Provider    // sorted by Name
 	Jobs         []Job         // sorted by Name
 	Reports      []Report      // in declaration order
+	Waivers      []Waiver      // sorted by Name; from the configuration and LoadOptions.WaiverFiles
+}
+
+// WaiverRules are the configuration's waivers as package waiver matches them, in name order.
+func (c *Config) WaiverRules() []waiver.Waiver {
+	out := make([]waiver.Waiver, len(c.Waivers))
+	for i, w := range c.Waivers {
+		out[i] = w.Waiver
+	}
+	return out
 }
 
 // Argus is the `argus` block: settings of argus itself.
@@ -34,7 +46,9 @@ type Argus struct {
 	RequiredVersion string // go-version constraint on argus's own version; "" when unset
 	StateDir        string // "" when unset; made absolute against Dir when set
 	Parallel        int    // 0 when unset
-	Range           hcl.Range
+	// WaiverMaxDays bounds how far ahead a waiver's expiry may be; 0 when unset (365 days).
+	WaiverMaxDays int
+	Range         hcl.Range
 }
 
 // ControlPlane is the `control_plane` block.
@@ -83,6 +97,13 @@ type Job struct {
 	// Config is the job's `config` attribute as a JSON object ("{}" when unset).
 	Config   json.RawMessage
 	EnvAllow []string
+	// Severity is how much a failure of the job matters; default sdk.SeverityMedium. A
+	// provider's result may carry its own.
+	Severity sdk.Severity
+	// Description and Remediation are the job's own words for what it checks and how to fix
+	// a failure; reports use them instead of generic text. "" when unset.
+	Description string
+	Remediation string
 	// Range is the job block's header (`job "name" {`), where reports point.
 	Range hcl.Range
 }
@@ -91,6 +112,12 @@ type Job struct {
 type Subject struct {
 	Type       string
 	Identifier string
+}
+
+// Waiver is a `waiver "<name>"` block: a failed result accepted, with a reason, until a date.
+type Waiver struct {
+	waiver.Waiver
+	Range hcl.Range // the block's header
 }
 
 // Report is a `report "<format>"` block.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
 
 	"github.com/compliance-framework/argus/internal/result"
@@ -93,6 +94,8 @@ const maxStepRemarks = 16 << 10
 //     accepts any state string, but its compliance views only know satisfied and not-satisfied
 //     (anything else is "unknown"), and OSCAL allows only those two. A check that could not be
 //     performed must not leave a stream looking satisfied.
+//   - a waived fail stays not-satisfied: the waiver (name, expiry, reason, approver) is added
+//     to the remarks and as argus-waiver* props, because a waiver is a decision, not a pass.
 //   - skip → ok is false: a skip asserts nothing, so there is nothing to send; the result still
 //     appears in the local reports.
 //
@@ -132,6 +135,26 @@ func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time)
 		End:         end,
 		Status:      status,
 		Props:       []Prop{{Name: "argus-status", Value: string(res.Status)}},
+	}
+	if res.Severity != "" {
+		ev.Props = append(ev.Props, Prop{Name: "argus-severity", Value: string(res.Severity)})
+	}
+	if w, ok := job.Waiver(res); ok {
+		// A waiver is a decision, not a pass: the state stays not-satisfied, and the waiver
+		// travels with it for whoever reviews the stream.
+		note := fmt.Sprintf("Waived by %q until %s: %s", w.Name, w.ExpiresText(), w.Reason)
+		if w.ApprovedBy != "" {
+			note += " (approved by " + w.ApprovedBy + ")"
+		}
+		ev.Status.Remarks = strings.TrimSpace(ev.Status.Remarks + "\n" + note)
+		ev.Remarks = strings.TrimSpace(ev.Remarks + "\n\n" + note)
+		ev.Props = append(ev.Props,
+			Prop{Name: "argus-waiver", Value: w.Name},
+			Prop{Name: "argus-waiver-expires", Value: w.ExpiresText()},
+			Prop{Name: "argus-waiver-reason", Value: w.Reason})
+		if w.ApprovedBy != "" {
+			ev.Props = append(ev.Props, Prop{Name: "argus-waiver-approved-by", Value: w.ApprovedBy})
+		}
 	}
 	runID := ""
 	if run != nil {

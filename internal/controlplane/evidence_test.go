@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 	"github.com/google/go-cmp/cmp"
 )
@@ -104,5 +105,37 @@ func TestNewEvidenceObservationsAndZeroTimes(t *testing.T) {
 	}
 	if ev.Subjects != nil {
 		t.Errorf("subjects %v for a job without a subject", ev.Subjects)
+	}
+}
+
+func TestNewEvidenceWaivedStaysNotSatisfied(t *testing.T) {
+	now := time.Date(2026, 12, 2, 5, 0, 0, 0, time.UTC)
+	w := waiver.Waiver{Name: "legacy-ssh", Job: "ssh-*", Reason: "bastion, replaced in Q1", ApprovedBy: "security@example.com",
+		Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)}
+	res := sdk.Result{Title: "root login", Status: sdk.StatusFail, Severity: sdk.SeverityHigh, Reason: "PermitRootLogin yes"}
+	job := result.Job{Name: "ssh-root", Provider: "builtin/file", Waivers: map[string]waiver.Waiver{"root login": w}}
+	ev, ok := NewEvidence(nil, job, res, now)
+	if !ok {
+		t.Fatal("a waived failure must still be sent")
+	}
+	if ev.Status.State != StateNotSatisfied || ev.Status.Reason != "fail" {
+		t.Errorf("status = %+v: a waiver is a decision, not a pass", ev.Status)
+	}
+	const note = `Waived by "legacy-ssh" until 2027-03-31: bastion, replaced in Q1 (approved by security@example.com)`
+	if ev.Status.Remarks != "PermitRootLogin yes\n"+note || ev.Remarks != note {
+		t.Errorf("remarks = %q / %q", ev.Status.Remarks, ev.Remarks)
+	}
+	wantProps := []Prop{
+		{"argus-status", "fail"}, {"argus-severity", "high"},
+		{"argus-waiver", "legacy-ssh"}, {"argus-waiver-expires", "2027-03-31"},
+		{"argus-waiver-reason", "bastion, replaced in Q1"}, {"argus-waiver-approved-by", "security@example.com"},
+	}
+	if diff := cmp.Diff(wantProps, ev.Props); diff != "" {
+		t.Errorf("props (-want +got):\n%s", diff)
+	}
+	// The waiver changes nothing about the stream: the same check continues it.
+	unwaived, _ := NewEvidence(nil, result.Job{Name: "ssh-root", Provider: "builtin/file"}, res, now)
+	if unwaived.UUID != ev.UUID {
+		t.Error("a waived result moved to another stream")
 	}
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // realAPI returns the URL of a real Compliance Framework API, or skips. Start one with
-// /work/shared/tools/ccf-up.sh (or any compliance-framework/api v0.16+) and set ARGUS_CCF_URL.
+// .ci/ccf-up.sh (or any compliance-framework/api v0.16+) and set ARGUS_CCF_URL.
 func realAPI(tb testing.TB) string {
 	tb.Helper()
 	u := os.Getenv("ARGUS_CCF_URL")

@@ -25,6 +25,8 @@ import (
 	"time"
 
 	gg "github.com/hashicorp/go-getter/v2"
+
+	"github.com/compliance-framework/argus/internal/loopback"
 )
 
 // Defaults used when Options leaves a field zero.
@@ -231,24 +233,13 @@ func checkURL(u *url.URL) error {
 	case "https":
 		return nil
 	case "http":
-		if IsLoopback(u.Hostname()) {
+		if loopback.Host(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("download %s: plain http is allowed only to a loopback host; use https", redact(u))
 	default:
 		return fmt.Errorf("download %s: scheme %q is not allowed (use https:// or a local path)", redact(u), u.Scheme)
 	}
-}
-
-// IsLoopback reports whether host (a URL's Hostname) is this machine: "localhost" in any case,
-// or a loopback IP. Plain http is allowed only to such a host; the configuration loader
-// applies the same rule to registry URLs, so that a URL it accepts is one the getter fetches.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // redact drops credentials from a URL before it appears in an error.

@@ -2,6 +2,7 @@ package oci
 
 import (
 	"fmt"
+	"github.com/compliance-framework/argus/internal/loopback"
 	"net"
 	"path/filepath"
 	"strings"
@@ -153,10 +154,5 @@ func isLoopback(hostport string) bool {
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
 		host = h
 	}
-	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return loopback.Host(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 }

@@ -140,10 +140,18 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
-	return fmt.Sprintf("outbox item %q is corrupt (inspect it, then drop it with \"argus outbox drop\"): %v", e.Path, e.Err)
+	return fmt.Sprintf("outbox item %q is corrupt: %v", e.Path, e.Err)
 }
 
 func (e *CorruptError) Unwrap() error { return e.Err }
+
+// NotFoundError is a Drop of IDs that are not in the outbox (or are not item IDs at all).
+// Nothing else about the Drop failed: the other IDs were dropped.
+type NotFoundError struct{ IDs []string }
+
+func (e *NotFoundError) Error() string {
+	return "drop: no outbox item " + strings.Join(e.IDs, ", ")
+}
 
 // Listing is the content of the outbox: the items that can be read, oldest first, and the
 // files that cannot (kept, never deleted: each may be the only copy of a result).
@@ -247,7 +255,7 @@ func (o *Outbox) Drop(ids ...string) error {
 		return err
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("drop: no outbox item %s (see \"argus outbox list\")", strings.Join(missing, ", "))
+		return &NotFoundError{IDs: missing}
 	}
 	return nil
 }

@@ -160,8 +160,9 @@ func TestDrop(t *testing.T) {
 	b := put(t, o, time.Time{}, `{}`)
 	missing := uuid.NewString()
 	err := o.Drop(a.ID, missing)
-	if err == nil || !strings.Contains(err.Error(), missing) {
-		t.Fatalf("Drop with an unknown id = %v, want an error naming it", err)
+	var nf *outbox.NotFoundError
+	if !errors.As(err, &nf) || !slices.Equal(nf.IDs, []string{missing}) || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("Drop with an unknown id = %v, want a NotFoundError naming it", err)
 	}
 	items, _ := o.List()
 	if diff := cmp.Diff([]string{b.ID}, ids(items)); diff != "" {
@@ -192,8 +193,8 @@ func TestCrashLeftovers(t *testing.T) {
 	}
 	items, err := o.List()
 	var ce *outbox.CorruptError
-	if !errors.As(err, &ce) || ce.Path != corrupt || !strings.Contains(err.Error(), "argus outbox drop") {
-		t.Fatalf("List err = %v, want a CorruptError for %s with a hint", err, corrupt)
+	if !errors.As(err, &ce) || ce.Path != corrupt {
+		t.Fatalf("List err = %v, want a CorruptError for %s", err, corrupt)
 	}
 	if diff := cmp.Diff([]string{good.ID}, ids(items)); diff != "" {
 		t.Fatalf("items (-want +got):\n%s", diff)

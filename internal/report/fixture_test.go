@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -19,29 +20,46 @@ func testOptions() Options {
 	return Options{ToolName: "argus", ToolVersion: "0.1.0", Secrets: []string{testSecret}}
 }
 
+// legacyTLS waives the tls-min-version failure of the fixture; its text needs escaping too.
+var legacyTLS = waiver.Waiver{
+	Name: "legacy-tls", Job: "tls-*", Reason: "Old <load balancer> | replaced in Q1 (token " + testSecret + ")", ApprovedBy: "security@example.com",
+	Expires: time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC), File: "ci/waivers.hcl", Line: 3,
+}
+
 // fixtureRun covers every status, several jobs and providers, controls as labels (a token and
 // a CIS-style id) and as result fields, evidence, a job without a location, and text that
-// every format must escape. Jobs and results are deliberately out of order.
+// every format must escape, severities (set by the provider and not), a waived failure, a
+// failure whose waiver expired, an unused waiver, and a job's own description and remediation.
+// Jobs and results are deliberately out of order.
 func fixtureRun() *result.Run {
 	return &result.Run{
 		ID:      "0b7c6a2e-5d1f-4c3a-9e8b-2f6d4a1c9e70",
 		Started: t0,
 		Ended:   t0.Add(1500 * time.Millisecond),
 		Config:  "ci/argus.hcl",
+		UnusedWaivers: []waiver.Waiver{{
+			Name: "stale", Job: "etc-*", Reason: "was failing", Expires: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), File: "ci/waivers.hcl", Line: 9,
+		}},
 		Jobs: []result.Job{
 			{
-				Name:     "ssh-root-login",
-				Provider: "registry.example.com/acme/cis",
-				Labels:   map[string]string{"control": "3.3.1, ac-17", "team": "platform"},
-				Subject:  sdk.Subject{Type: "inventory-item", Identifier: "host/web-1"},
-				Location: result.Location{File: "ci/argus.hcl", Line: 20, Column: 1},
-				Start:    t0.Add(100 * time.Millisecond),
-				End:      t0.Add(900 * time.Millisecond),
+				Name:        "ssh-root-login",
+				Provider:    "registry.example.com/acme/cis",
+				Labels:      map[string]string{"control": "3.3.1, ac-17", "team": "platform"},
+				Subject:     sdk.Subject{Type: "inventory-item", Identifier: "host/web-1"},
+				Location:    result.Location{File: "ci/argus.hcl", Line: 20, Column: 1},
+				Start:       t0.Add(100 * time.Millisecond),
+				End:         t0.Add(900 * time.Millisecond),
+				Description: "Root cannot log in over SSH.",
+				Remediation: "Set PermitRootLogin no in /etc/ssh/sshd_config.",
+				Expired: map[string]waiver.Waiver{"PermitRootLogin is no": {
+					Name: "old-ssh", Job: "ssh-*", Reason: "bastion", Expires: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), File: "ci/waivers.hcl", Line: 15,
+				}},
 				Results: []sdk.Result{
 					{
-						Title:  "PermitRootLogin is no",
-						Status: sdk.StatusFail,
-						Reason: "sshd_config says | PermitRootLogin yes |\nand <Match> & friends\n" + injection,
+						Title:    "PermitRootLogin is no",
+						Status:   sdk.StatusFail,
+						Severity: sdk.SeverityHigh,
+						Reason:   "sshd_config says | PermitRootLogin yes |\nand <Match> & friends\n" + injection,
 						Observations: []sdk.Observation{{
 							Title:    "sshd_config",
 							Evidence: map[string]any{"line": float64(42), "value": "yes"},
@@ -81,9 +99,10 @@ func fixtureRun() *result.Run {
 				Start:    t0.Add(200 * time.Millisecond),
 				End:      t0.Add(1200 * time.Millisecond),
 				Results: []sdk.Result{{
-					Title:  "provider run",
-					Status: sdk.StatusError,
-					Reason: "provider exited with status 2 (token " + testSecret + ")\nsee stderr",
+					Title:    "provider run",
+					Status:   sdk.StatusError,
+					Severity: sdk.SeverityLow,
+					Reason:   "provider exited with status 2 (token " + testSecret + ")\nsee stderr",
 				}},
 				Stderr: "connecting with " + testSecret + "\n" + injection + "\nesc\x1b[31mred\x00nul\n",
 			},
@@ -96,10 +115,12 @@ func fixtureRun() *result.Run {
 				Start:    t0.Add(300 * time.Millisecond),
 				End:      t0.Add(500 * time.Millisecond),
 				Results: []sdk.Result{{
-					Title:  "TLS 1.2 or later",
-					Status: sdk.StatusFail,
-					Reason: "server accepted TLS 1.0 ]]> after a CDATA end",
+					Title:    "TLS 1.2 or later",
+					Status:   sdk.StatusFail,
+					Severity: sdk.SeverityCritical,
+					Reason:   "server accepted TLS 1.0 ]]> after a CDATA end",
 				}},
+				Waivers: map[string]waiver.Waiver{"TLS 1.2 or later": legacyTLS},
 			},
 			{
 				Name:     "windows-only",

@@ -82,6 +82,9 @@ func (g *GitHub) Annotate(run *result.Run) error {
 	var fails, errs int
 	for _, jr := range flatten(n) {
 		var cmd string
+		if _, waived := jr.waiver(); waived {
+			continue // accepted, not a problem to annotate: the step summary's Waived section lists it
+		}
 		switch jr.Result.Status {
 		case sdk.StatusFail:
 			fails++

@@ -38,15 +38,27 @@ type junitSuite struct {
 }
 
 type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	File      string        `xml:"file,attr,omitempty"`
-	Line      int           `xml:"line,attr,omitempty"`
-	Failure   *junitProblem `xml:"failure"`
-	Error     *junitProblem `xml:"error"`
-	Skipped   *junitProblem `xml:"skipped"`
-	SystemErr string        `xml:"system-err,omitempty"`
+	Name      string `xml:"name,attr"`
+	Classname string `xml:"classname,attr"`
+	Time      string `xml:"time,attr"`
+	File      string `xml:"file,attr,omitempty"`
+	Line      int    `xml:"line,attr,omitempty"`
+	// Properties hold the severity, and a waived failure's waiver (GitLab, Jenkins and
+	// most JUnit viewers show testcase properties).
+	Properties *junitProperties `xml:"properties"`
+	Failure    *junitProblem    `xml:"failure"`
+	Error      *junitProblem    `xml:"error"`
+	Skipped    *junitProblem    `xml:"skipped"`
+	SystemErr  string           `xml:"system-err,omitempty"`
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitProblem struct {
@@ -94,20 +106,33 @@ func writeJUnit(w io.Writer, run *result.Run, opts Options) error {
 			}
 			s.Tests++
 			body := problemBody(r)
-			switch r.Status {
-			case sdk.StatusFail:
+			props := []junitProperty{{Name: "severity", Value: string(r.Severity)}}
+			w, waived := j.Waiver(r)
+			switch {
+			case waived:
+				// Skipped, not passed: the check failed and a person accepted it; the reason
+				// and the waiver's own words are what a reader of the test report needs.
+				s.Skipped++
+				msg := waivedText(w)
+				c.Skipped = &junitProblem{Message: junitMessage(msg), Type: "waived", Body: xmlClean(msg + "\n\n" + r.Reason)}
+				props = append(props, junitProperty{"waiver", xmlClean(w.Name)}, junitProperty{"waiver-expires", w.ExpiresText()})
+				if w.ApprovedBy != "" {
+					props = append(props, junitProperty{"waiver-approved-by", xmlClean(w.ApprovedBy)})
+				}
+			case r.Status == sdk.StatusFail:
 				s.Failures++
 				c.Failure = &junitProblem{Message: junitMessage(r.Reason), Type: "fail", Body: body}
-			case sdk.StatusError:
+			case r.Status == sdk.StatusError:
 				s.Errors++
 				if j.Stderr != "" {
 					body += "\n\nprovider stderr (tail):\n" + xmlClean(j.Stderr)
 				}
 				c.Error = &junitProblem{Message: junitMessage(r.Reason), Type: "error", Body: body}
-			case sdk.StatusSkip:
+			case r.Status == sdk.StatusSkip:
 				s.Skipped++
 				c.Skipped = &junitProblem{Message: junitMessage(r.Reason)}
 			}
+			c.Properties = &junitProperties{Property: props}
 			s.Cases = append(s.Cases, c)
 		}
 	}

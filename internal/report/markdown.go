@@ -41,18 +41,60 @@ func markdown(run *result.Run, opts Options, limit int) string {
 		head.WriteString("No job was due: nothing ran.\n")
 		return fitNote(head.String(), limit)
 	}
-	// Failures first; within a status, job then title order (flatten's) is kept.
+	// Failures first, by severity (most severe first); within that, job then title order
+	// (flatten's) is kept. Waived failures have a section of their own below.
 	slices.SortStableFunc(rows, func(a, b jobResult) int {
-		return statusRank(a.Result.Status) - statusRank(b.Result.Status)
+		if d := statusRank(a.Result.Status) - statusRank(b.Result.Status); d != 0 {
+			return d
+		}
+		return b.Result.Severity.Rank() - a.Result.Severity.Rank()
 	})
-	head.WriteString("| Status | Job | Check | Reason |\n| --- | --- | --- | --- |\n")
-	var lines []string
+	var lines, waived []string
+	fixes := map[string]string{} // job -> how to fix it, for the jobs with a failure that counts
+	var fixOrder []string
 	for _, jr := range rows {
-		lines = append(lines, fmt.Sprintf("| %s | %s | %s | %s |\n",
-			statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(jr.Result.Reason)))
+		if w, ok := jr.waiver(); ok {
+			approved := w.ApprovedBy
+			if approved == "" {
+				approved = "—"
+			}
+			waived = append(waived, fmt.Sprintf("| %s | %s | %s | %s | %s | %s | %s |\n",
+				mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(string(jr.Result.Severity)), mdCell(jr.Result.Reason),
+				mdCell(w.Name+": "+w.Reason), w.ExpiresText(), mdCell(approved)))
+			continue
+		}
+		sev := ""
+		if jr.Result.Status == sdk.StatusFail || jr.Result.Status == sdk.StatusError {
+			sev = string(jr.Result.Severity)
+			if text := fixText(jr.Job); text != "" {
+				if _, seen := fixes[jr.Job.Name]; !seen {
+					fixOrder = append(fixOrder, jr.Job.Name)
+				}
+				fixes[jr.Job.Name] = text
+			}
+		}
+		reason := jr.Result.Reason
+		if ew, ok := jr.Job.ExpiredWaiver(jr.Result); ok {
+			reason = strings.TrimSpace(reason + fmt.Sprintf("\n(waiver %q expired on %s)", ew.Name, ew.ExpiresText()))
+		}
+		lines = append(lines, fmt.Sprintf("| %s | %s | %s | %s | %s |\n",
+			statusBadge(jr.Result.Status), mdCell(jr.Job.Name), mdCell(jr.Result.Title), mdCell(sev), mdCell(reason)))
+	}
+	head.WriteString("| Status | Job | Check | Severity | Reason |\n| --- | --- | --- | --- | --- |\n")
+	var tail strings.Builder
+	if len(waived) > 0 {
+		tail.WriteString("\n### Waived\n\nThese checks failed and a waiver accepts them until it expires: they do not fail the run, and they are not passes.\n\n")
+		tail.WriteString("| Job | Check | Severity | Reason | Waiver | Expires | Approved by |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+		tail.WriteString(strings.Join(waived, ""))
+	}
+	if len(fixOrder) > 0 {
+		tail.WriteString("\n### How to fix\n\n")
+		for _, name := range fixOrder {
+			fmt.Fprintf(&tail, "- %s: %s\n", mdCode(name), mdCell(fixes[name]))
+		}
 	}
 
-	doc := head.String() + strings.Join(lines, "")
+	doc := head.String() + strings.Join(lines, "") + tail.String()
 	if limit <= 0 || len(doc) <= limit {
 		return doc
 	}
@@ -63,16 +105,23 @@ func markdown(run *result.Run, opts Options, limit int) string {
 	var b strings.Builder
 	b.WriteString(head.String())
 	shown := 0
+	// Cut, the waived and how-to-fix sections go first: the rows of failures that count matter
+	// most, and the note counts every result.
 	for _, l := range lines {
-		note := cutNote(shown+1, len(lines), where)
+		note := cutNote(shown+1, len(rows), where)
 		if b.Len()+len(l)+len(note) > limit {
 			break
 		}
 		b.WriteString(l)
 		shown++
 	}
-	b.WriteString(cutNote(shown, len(lines), where))
+	b.WriteString(cutNote(shown, len(rows), where))
 	return fitNote(b.String(), limit)
+}
+
+// fixText is what the job's block says about it: its description and remediation.
+func fixText(j *result.Job) string {
+	return strings.TrimSpace(strings.TrimSpace(j.Description) + " " + strings.TrimSpace(j.Remediation))
 }
 
 func cutNote(shown, total int, where string) string {
@@ -120,8 +169,14 @@ func mdCell(s string) string {
 	return r.Replace(s)
 }
 
+// tallyText is the one-line count of a run. Waived failures appear only when there are some,
+// so runs without waivers read as they always have.
 func tallyText(t result.Tally) string {
-	return fmt.Sprintf("%s: %d pass, %d fail, %d error, %d skip", plural(t.Total(), "result"), t.Pass, t.Fail, t.Error, t.Skip)
+	waived := ""
+	if t.Waived > 0 {
+		waived = fmt.Sprintf(", %d waived", t.Waived)
+	}
+	return fmt.Sprintf("%s: %d pass, %d fail%s, %d error, %d skip", plural(t.Total(), "result"), t.Pass, t.Fail, waived, t.Error, t.Skip)
 }
 
 func plural(n int, noun string) string {

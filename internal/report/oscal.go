@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -61,7 +62,28 @@ type oscalResult struct {
 	Props            []oscalProp           `json:"props,omitempty"`
 	ReviewedControls oscalReviewedControls `json:"reviewed-controls"`
 	Observations     []oscalObservation    `json:"observations,omitempty"`
+	Risks            []oscalRisk           `json:"risks,omitempty"`
 	Findings         []oscalFinding        `json:"findings,omitempty"`
+}
+
+// oscalRisk records a waiver as what OSCAL calls an approved deviation: the risk of the
+// failed check is known and accepted, with a deadline (the waiver's expiry).
+type oscalRisk struct {
+	UUID                string                    `json:"uuid"`
+	Title               string                    `json:"title"`
+	Description         string                    `json:"description"`
+	Statement           string                    `json:"statement"`
+	Props               []oscalProp               `json:"props,omitempty"`
+	Status              string                    `json:"status"`
+	Deadline            string                    `json:"deadline,omitempty"`
+	RelatedObservations []oscalRelatedObservation `json:"related-observations,omitempty"`
+	// remarks is not in OSCAL's risk (which has none): the finding that refers to the risk
+	// carries it.
+	remarks string
+}
+
+type oscalRelatedRisk struct {
+	RiskUUID string `json:"risk-uuid"`
 }
 
 type oscalReviewedControls struct {
@@ -109,6 +131,8 @@ type oscalFinding struct {
 	Props               []oscalProp               `json:"props,omitempty"`
 	Target              oscalTarget               `json:"target"`
 	RelatedObservations []oscalRelatedObservation `json:"related-observations,omitempty"`
+	RelatedRisks        []oscalRelatedRisk        `json:"related-risks,omitempty"`
+	Remarks             string                    `json:"remarks,omitempty"`
 }
 
 type oscalTarget struct {
@@ -158,9 +182,12 @@ func writeOSCAL(w io.Writer, run *result.Run, opts Options) error {
 		UUID:  stableUUID(run.ID, "oscal-result"),
 		Title: "argus assessment " + run.ID,
 		Description: fmt.Sprintf("%d results from %d jobs: %d pass, %d fail, %d error, %d skip.",
-			t.Total(), len(run.Jobs), t.Pass, t.Fail, t.Error, t.Skip),
+			t.Total(), len(run.Jobs), t.Pass, t.Fail+t.Waived, t.Error, t.Skip),
 		Start: timestamp(start),
 		End:   timestamp(end),
+	}
+	if t.Waived > 0 {
+		res.Description += fmt.Sprintf(" %d of the failures are waived (an approved deviation, see risks).", t.Waived)
 	}
 	if run.Config != "" {
 		res.Description += " Configuration: " + run.Config + "."
@@ -185,7 +212,12 @@ func writeOSCAL(w io.Writer, run *result.Run, opts Options) error {
 			key := []string{run.ID, j.Name, j.Subject.Type, j.Subject.Identifier, r.Title, fmt.Sprint(ji, "/", ri)}
 			obs := buildObservation(run, j, r, ids, key)
 			res.Observations = append(res.Observations, obs)
-			res.Findings = append(res.Findings, buildFindings(j, r, ids, key, obs.UUID)...)
+			var risk *oscalRisk
+			if w, ok := j.Waiver(r); ok {
+				risk = buildRisk(j, r, w, key, obs.UUID)
+				res.Risks = append(res.Risks, *risk)
+			}
+			res.Findings = append(res.Findings, buildFindings(j, r, ids, key, obs.UUID, risk)...)
 		}
 	}
 	res.ReviewedControls = reviewedControls(tokenControls, otherControls)
@@ -250,6 +282,9 @@ func buildObservation(run *result.Run, j result.Job, r sdk.Result, ids []string,
 	}
 	desc := r.Description
 	if strings.TrimSpace(desc) == "" {
+		desc = j.Description
+	}
+	if strings.TrimSpace(desc) == "" {
 		desc = r.Title
 	}
 	for _, o := range r.Observations {
@@ -265,6 +300,10 @@ func buildObservation(run *result.Run, j result.Job, r sdk.Result, ids []string,
 	p.add("job", j.Name)
 	p.add("provider", j.Provider)
 	p.add("status", string(r.Status))
+	p.add("severity", string(r.Severity))
+	if w, ok := j.Waiver(r); ok {
+		p.add("waiver", w.Name)
+	}
 	for _, c := range ids {
 		if !isToken(c) {
 			p.add("control", c)
@@ -324,7 +363,35 @@ func labelSet(job, res map[string]string) map[string]bool {
 	return out
 }
 
-func buildFindings(j result.Job, r sdk.Result, ids []string, key []string, obsUUID string) []oscalFinding {
+// buildRisk is the approved deviation a waiver records for one failed result.
+func buildRisk(j result.Job, r sdk.Result, w waiver.Waiver, key []string, obsUUID string) *oscalRisk {
+	var p props
+	p.add("waiver", w.Name)
+	p.add("approved-by", w.ApprovedBy)
+	p.add("severity", string(r.Severity))
+	p.add("declared-at", w.Where())
+	statement := w.Reason
+	if w.ApprovedBy != "" {
+		statement += " (approved by " + w.ApprovedBy + ")"
+	}
+	desc := r.Reason
+	if strings.TrimSpace(desc) == "" {
+		desc = fmt.Sprintf("%s: %s", r.Title, r.Status)
+	}
+	return &oscalRisk{
+		UUID:                stableUUID(append([]string{"risk", w.Name}, key...)...),
+		Title:               fmt.Sprintf("Waived: %s: %s", j.Name, r.Title),
+		Description:         desc,
+		Statement:           statement,
+		Props:               p,
+		Status:              "deviation-approved",
+		Deadline:            timestamp(w.End()),
+		RelatedObservations: []oscalRelatedObservation{{ObservationUUID: obsUUID}},
+		remarks:             fmt.Sprintf("Waiver %q accepts this failure until %s (UTC); it is not a pass, and the check stays not-satisfied.", w.Name, w.ExpiresText()),
+	}
+}
+
+func buildFindings(j result.Job, r sdk.Result, ids []string, key []string, obsUUID string, risk *oscalRisk) []oscalFinding {
 	var status oscalStatus
 	switch r.Status {
 	case sdk.StatusPass:
@@ -346,6 +413,10 @@ func buildFindings(j result.Job, r sdk.Result, ids []string, key []string, obsUU
 	var targets []string
 	var p props
 	p.add("job", j.Name)
+	p.add("severity", string(r.Severity))
+	if w, ok := j.Waiver(r); ok {
+		p.add("waiver", w.Name)
+	}
 	for _, c := range ids {
 		if isToken(c) {
 			targets = append(targets, c)
@@ -358,13 +429,25 @@ func buildFindings(j result.Job, r sdk.Result, ids []string, key []string, obsUU
 		targets = []string{tokenize(j.Name)}
 	}
 
+	var remarks []string
+	if r.Status != sdk.StatusPass && j.Remediation != "" {
+		remarks = append(remarks, "Remediation: "+j.Remediation)
+	}
+	var related []oscalRelatedRisk
+	if risk != nil {
+		status.Remarks = strings.TrimSpace(status.Remarks + " " + risk.remarks)
+		remarks = append(remarks, risk.remarks)
+		related = []oscalRelatedRisk{{RiskUUID: risk.UUID}}
+	}
 	var out []oscalFinding
 	for _, target := range targets {
 		out = append(out, oscalFinding{
-			UUID:        stableUUID(append([]string{"finding", target}, key...)...),
-			Title:       r.Title,
-			Description: desc,
-			Props:       p,
+			RelatedRisks: related,
+			Remarks:      strings.Join(remarks, "\n\n"),
+			UUID:         stableUUID(append([]string{"finding", target}, key...)...),
+			Title:        r.Title,
+			Description:  desc,
+			Props:        p,
 			Target: oscalTarget{
 				Type:     "objective-id",
 				TargetID: target,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/compliance-framework/argus/internal/atomicfile"
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -194,6 +195,9 @@ func normalize(run *result.Run, secrets []string) *result.Run {
 		Ended:   run.Ended,
 		Config:  red.s(run.Config),
 	}
+	for _, w := range run.UnusedWaivers {
+		out.UnusedWaivers = append(out.UnusedWaivers, red.waiver(w))
+	}
 	for _, j := range run.Jobs {
 		nj := result.Job{
 			Name:     red.s(j.Name),
@@ -204,6 +208,11 @@ func normalize(run *result.Run, secrets []string) *result.Run {
 			Start:    j.Start,
 			End:      j.End,
 			Stderr:   red.s(j.Stderr),
+
+			Description: red.s(j.Description),
+			Remediation: red.s(j.Remediation),
+			Waivers:     red.waivers(j.Waivers),
+			Expired:     red.waivers(j.Expired),
 		}
 		for _, r := range j.Results {
 			nr := sdk.Result{
@@ -213,6 +222,7 @@ func normalize(run *result.Run, secrets []string) *result.Run {
 				Reason:      red.s(r.Reason),
 				Labels:      red.m(r.Labels),
 				Remarks:     red.s(r.Remarks),
+				Severity:    result.Severity(r),
 			}
 			for _, c := range r.Controls {
 				nr.Controls = append(nr.Controls, red.s(c))
@@ -282,6 +292,25 @@ func (red redactor) m(v map[string]string) map[string]string {
 	out := make(map[string]string, len(v))
 	for k, val := range v {
 		out[red.s(k)] = red.s(val)
+	}
+	return out
+}
+
+func (red redactor) waiver(w waiver.Waiver) waiver.Waiver {
+	w.Name, w.Job, w.Result = red.s(w.Name), red.s(w.Job), red.s(w.Result)
+	w.Reason, w.ApprovedBy, w.File = red.s(w.Reason), red.s(w.ApprovedBy), red.s(w.File)
+	return w
+}
+
+// waivers redacts a by-title map of waivers; the titles are redacted as the results' are, so
+// that the map still finds them.
+func (red redactor) waivers(m map[string]waiver.Waiver) map[string]waiver.Waiver {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]waiver.Waiver, len(m))
+	for title, w := range m {
+		out[red.s(title)] = red.waiver(w)
 	}
 	return out
 }
@@ -440,6 +469,35 @@ func statusRank(s sdk.Status) int {
 type jobResult struct {
 	Job    *result.Job
 	Result sdk.Result
+}
+
+// waiver is the waiver that accepts the result, if any.
+func (jr jobResult) waiver() (waiver.Waiver, bool) { return jr.Job.Waiver(jr.Result) }
+
+// waivedText says who accepted a failure, why and until when, in one line.
+func waivedText(w waiver.Waiver) string {
+	s := fmt.Sprintf("waived by %q until %s: %s", w.Name, w.ExpiresText(), w.Reason)
+	if w.ApprovedBy != "" {
+		s += " (approved by " + w.ApprovedBy + ")"
+	}
+	return s
+}
+
+// securitySeverity is the CVSS-like score GitHub code scanning reads from a SARIF rule's
+// properties.security-severity: over 9.0 is critical, 7.0 to 8.9 high, 4.0 to 6.9 medium,
+// 0.1 to 3.9 low. Info has no score.
+func securitySeverity(s sdk.Severity) string {
+	switch s {
+	case sdk.SeverityCritical:
+		return "9.5"
+	case sdk.SeverityHigh:
+		return "8.0"
+	case sdk.SeverityMedium:
+		return "5.5"
+	case sdk.SeverityLow:
+		return "2.0"
+	}
+	return ""
 }
 
 // flatten lists the results of a normalized run in job then title order.

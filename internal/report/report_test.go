@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -369,8 +370,23 @@ func TestJUnitWellFormed(t *testing.T) {
 	if err := xml.Unmarshal(out, &suites); err != nil {
 		t.Fatal(err)
 	}
-	if got := [4]int{suites.Tests, suites.Failures, suites.Errors, suites.Skipped}; got != [4]int{6, 2, 1, 1} {
-		t.Errorf("tests, failures, errors, skipped = %v, want [6 2 1 1]", got)
+	// The waived failure is skipped, with the waiver as its message.
+	if got := [4]int{suites.Tests, suites.Failures, suites.Errors, suites.Skipped}; got != [4]int{6, 1, 1, 2} {
+		t.Errorf("tests, failures, errors, skipped = %v, want [6 1 1 2]", got)
+	}
+	waived := false
+	for _, s := range suites.Suites {
+		for _, c := range s.Cases {
+			if c.Skipped != nil && c.Skipped.Type == "waived" && strings.Contains(c.Skipped.Message, `waived by "legacy-tls" until 2027-03-31: Old <load balancer>`) {
+				waived = true
+				if c.Properties == nil || !slices.Contains(c.Properties.Property, junitProperty{"severity", "critical"}) || !slices.Contains(c.Properties.Property, junitProperty{"waiver", "legacy-tls"}) {
+					t.Errorf("waived testcase properties = %+v", c.Properties)
+				}
+			}
+		}
+	}
+	if !waived {
+		t.Error("no skipped testcase carries the waiver")
 	}
 	if bytes.ContainsAny(out, "\x1b\x00") {
 		t.Error("characters XML 1.0 forbids were written")
@@ -426,9 +442,16 @@ func TestMarkdownFailuresFirst(t *testing.T) {
 			order = append(order, strings.Fields(l)[2])
 		}
 	}
-	want := []string{"fail", "fail", "error", "skip", "pass", "pass"}
-	if diff := cmp.Diff(want, order); diff != "" {
+	// The waived failure is in its own section, after the summary table.
+	want := []string{"fail", "error", "skip", "pass", "pass"}
+	if diff := cmp.Diff(want, order[:5]); diff != "" {
 		t.Errorf("row order (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(out, "### Waived") || !strings.Contains(out, "| tls-min-version | TLS 1.2 or later | critical |") {
+		t.Errorf("no Waived section with the waived failure:\n%s", out)
+	}
+	if !strings.Contains(out, "- `ssh-root-login`: Root cannot log in over SSH. Set PermitRootLogin no in /etc/ssh/sshd_config.") {
+		t.Errorf("the job's description and remediation are not in the markdown:\n%s", out)
 	}
 }
 

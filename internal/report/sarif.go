@@ -51,6 +51,8 @@ type sarifRule struct {
 
 type sarifRuleProps struct {
 	Tags []string `json:"tags,omitempty"`
+	// SecuritySeverity is the score GitHub code scanning ranks alerts by (see securitySeverity).
+	SecuritySeverity string `json:"security-severity,omitempty"`
 }
 
 type sarifText struct {
@@ -73,6 +75,22 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// Suppressions mark a waived failure: still reported, accepted by an external decision.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   *sarifResultProps  `json:"properties,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`   // "external": the waiver lives outside the analysed file
+	Status        string `json:"status"` // "accepted"
+	Justification string `json:"justification"`
+}
+
+type sarifResultProps struct {
+	Severity         sdk.Severity `json:"severity"`
+	SecuritySeverity string       `json:"security-severity,omitempty"`
+	Waiver           string       `json:"waiver,omitempty"`
+	WaiverExpires    string       `json:"waiverExpires,omitempty"`
 }
 
 type sarifLocation struct {
@@ -115,7 +133,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			var level string
 			switch r.Status {
 			case sdk.StatusFail:
-				level = "error"
+				level = sarifLevel(r.Severity)
 			case sdk.StatusError:
 				level = "warning"
 			default:
@@ -128,7 +146,7 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 			if strings.TrimSpace(r.Reason) != "" {
 				msg += ": " + r.Reason
 			}
-			results = append(results, sarifResult{
+			sr := sarifResult{
 				RuleID:    j.Name,
 				RuleIndex: ruleIndex[j.Name],
 				Level:     level,
@@ -137,7 +155,15 @@ func writeSARIF(w io.Writer, run *result.Run, opts Options) error {
 				PartialFingerprints: map[string]string{
 					fingerprintKey: fingerprint(j.Name, j.Subject.Type, j.Subject.Identifier, r.Title),
 				},
-			})
+				Properties: &sarifResultProps{Severity: r.Severity, SecuritySeverity: securitySeverity(r.Severity)},
+			}
+			if w, ok := j.Waiver(r); ok {
+				// Kept, not dropped: GitHub closes a suppressed alert as dismissed, and the
+				// justification is what an auditor reads there.
+				sr.Suppressions = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: waivedText(w)}}
+				sr.Properties.Waiver, sr.Properties.WaiverExpires = w.Name, w.ExpiresText()
+			}
+			results = append(results, sr)
 		}
 	}
 	log := sarifLog{
@@ -176,6 +202,14 @@ func sarifRuleFor(run *result.Run, j result.Job, opts Options) sarifRule {
 	const meaning = " A failing result means the check did not hold for the subject; the result's message says why."
 	text += meaning
 	md += meaning
+	full, help, helpMD := text, text, md
+	if j.Description != "" {
+		full = j.Description
+	}
+	if j.Remediation != "" {
+		help = j.Remediation + "\n\n" + text
+		helpMD = j.Remediation + "\n\n" + md
+	}
 
 	ids := map[string]bool{}
 	for _, r := range j.Results {
@@ -183,11 +217,26 @@ func sarifRuleFor(run *result.Run, j result.Job, opts Options) sarifRule {
 			ids[c] = true
 		}
 	}
+	short := "argus job " + j.Name
+	if j.Description != "" {
+		short = firstSentence(j.Description)
+	}
 	rule := sarifRule{
 		ID:               j.Name,
-		ShortDescription: sarifText{Text: "argus job " + j.Name},
-		FullDescription:  sarifText{Text: text},
-		Help:             sarifHelp{Text: text, Markdown: md},
+		ShortDescription: sarifText{Text: short},
+		FullDescription:  sarifText{Text: full},
+		Help:             sarifHelp{Text: help, Markdown: helpMD},
+	}
+	// GitHub shows a security severity only for rules tagged "security"; the rule's is the
+	// highest of the job's results (all of them take the job's unless the provider says).
+	var worst sdk.Severity
+	for _, r := range j.Results {
+		if r.Severity.Rank() > worst.Rank() {
+			worst = r.Severity
+		}
+	}
+	if score := securitySeverity(worst); score != "" {
+		rule.Properties = &sarifRuleProps{Tags: []string{"security"}, SecuritySeverity: score}
 	}
 	if len(ids) > 0 {
 		md := "\n\nControls: "
@@ -200,9 +249,34 @@ func sarifRuleFor(run *result.Run, j result.Job, opts Options) sarifRule {
 			md += mdCode(c)
 		}
 		rule.Help.Markdown += md
-		rule.Properties = &sarifRuleProps{Tags: tags}
+		if rule.Properties == nil {
+			rule.Properties = &sarifRuleProps{}
+		}
+		rule.Properties.Tags = append(rule.Properties.Tags, tags...)
 	}
 	return rule
+}
+
+// sarifLevel is a failure's SARIF level by severity: GitHub shows error, warning and note
+// apart, and medium (the default) stays an error as every failure was before severities.
+func sarifLevel(s sdk.Severity) string {
+	switch s {
+	case sdk.SeverityInfo:
+		return "note"
+	case sdk.SeverityLow:
+		return "warning"
+	}
+	return "error"
+}
+
+// firstSentence is the first line of s, cut at its first sentence end: a rule's short
+// description is a one-liner.
+func firstSentence(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	if i := strings.Index(s, ". "); i >= 0 {
+		s = s[:i+1]
+	}
+	return s
 }
 
 // mdCode makes s safe inside a Markdown code span.

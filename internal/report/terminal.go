@@ -8,6 +8,7 @@ import (
 	"github.com/fatih/color"
 
 	"github.com/compliance-framework/argus/internal/result"
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -26,9 +27,14 @@ type Terminal struct {
 	Secrets []string
 }
 
-func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
+func (t *Terminal) paint(attrs ...color.Attribute) *color.Color { return Paint(t.Color, attrs...) }
+
+// Paint returns a colour that is on or off for this caller only: fatih/color's global switch
+// (which decides from whether stdout is a terminal) is left alone, so that nothing depends on
+// process-wide state. Every coloured output of argus goes through it.
+func Paint(on bool, attrs ...color.Attribute) *color.Color {
 	c := color.New(attrs...)
-	if t.Color {
+	if on {
 		c.EnableColor()
 	} else {
 		c.DisableColor()
@@ -39,42 +45,65 @@ func (t *Terminal) paint(attrs ...color.Attribute) *color.Color {
 func (t *Terminal) badge(s sdk.Status) string {
 	switch s {
 	case sdk.StatusPass:
-		return t.paint(color.FgGreen).Sprint("PASS ")
+		return t.paint(color.FgGreen).Sprint("PASS  ")
 	case sdk.StatusFail:
-		return t.paint(color.FgRed, color.Bold).Sprint("FAIL ")
+		return t.paint(color.FgRed, color.Bold).Sprint("FAIL  ")
 	case sdk.StatusError:
-		return t.paint(color.FgYellow, color.Bold).Sprint("ERROR")
+		return t.paint(color.FgYellow, color.Bold).Sprint("ERROR ")
 	case sdk.StatusSkip:
-		return t.paint(color.Faint).Sprint("SKIP ")
+		return t.paint(color.Faint).Sprint("SKIP  ")
+	case statusWaived:
+		return t.paint(color.FgCyan).Sprint("WAIVED")
 	}
-	return fmt.Sprintf("%-5s", strings.ToUpper(string(s)))
+	return fmt.Sprintf("%-6s", strings.ToUpper(string(s)))
 }
+
+// statusWaived is how views show a failure a waiver accepts. It is not a protocol status:
+// the result's own status stays fail.
+const statusWaived sdk.Status = "waived"
 
 // Job prints one line per result of j, e.g.
 //
-//	PASS   etc-passwd-perms  /etc/passwd has mode 0644
-//	FAIL   ssh-root-login  PermitRootLogin is off — PermitRootLogin is yes
+//	PASS    etc-passwd-perms  /etc/passwd has mode 0644
+//	FAIL    ssh-root-login  PermitRootLogin is off [high] — PermitRootLogin is yes
+//	WAIVED  ssh-root-login  PermitRootLogin is off [high] — PermitRootLogin is yes
+//	        waived by "legacy-ssh" until 2027-03-31: bastion host, replaced in Q1
 //
-// An error also shows the first lines of its reason, indented.
+// Failures, waived failures and errors show their severity. An error also shows the first
+// lines of its reason, indented; a failure whose waiver has expired says so.
 func (t *Terminal) Job(j result.Job) error {
 	run := normalize(&result.Run{Jobs: []result.Job{j}}, t.Secrets)
 	nj := run.Jobs[0]
 	var b strings.Builder
+	faint := t.paint(color.Faint)
 	for _, r := range nj.Results {
-		fmt.Fprintf(&b, "%s  %s  %s", t.badge(r.Status), oneLine(nj.Name), oneLine(r.Title))
+		status := r.Status
+		w, waived := nj.Waiver(r)
+		if waived {
+			status = statusWaived
+		}
+		fmt.Fprintf(&b, "%s  %s  %s", t.badge(status), oneLine(nj.Name), oneLine(r.Title))
+		if r.Status == sdk.StatusFail || r.Status == sdk.StatusError {
+			fmt.Fprintf(&b, " [%s]", r.Severity)
+		}
 		reason := strings.TrimSpace(r.Reason)
 		switch {
 		case reason == "":
 		case r.Status == sdk.StatusError:
 			b.WriteString("\n")
 			for l := range strings.SplitSeq(firstLines(reason, terminalReasonLines), "\n") {
-				fmt.Fprintf(&b, "       %s\n", t.paint(color.Faint).Sprint(noControls(l)))
+				fmt.Fprintf(&b, "        %s\n", faint.Sprint(noControls(l)))
 			}
 			continue
 		case r.Status != sdk.StatusPass:
 			fmt.Fprintf(&b, " — %s", oneLine(firstLines(reason, 1)))
 		}
 		b.WriteString("\n")
+		if waived {
+			fmt.Fprintf(&b, "        %s\n", faint.Sprint(oneLine(waivedText(w))))
+		} else if ew, ok := nj.ExpiredWaiver(r); ok {
+			fmt.Fprintf(&b, "        %s\n", t.paint(color.FgYellow).Sprint(oneLine(fmt.Sprintf("waiver %q expired on %s: this failure counts again", ew.Name, ew.ExpiresText()))))
+		}
 	}
 	if _, err := io.WriteString(t.W, b.String()); err != nil {
 		return fmt.Errorf("print results of job %q: %w", j.Name, err)
@@ -98,11 +127,41 @@ func (t *Terminal) Tally(run *result.Run) error {
 			c = t.paint(color.FgYellow, color.Bold)
 		}
 		line = fmt.Sprintf("%s (%s in %s)\n", c.Sprint(tallyText(tally)), plural(len(run.Jobs), "job"), durationText(run.Started, run.Ended))
+		line += waiverWarnings(normalize(run, t.Secrets), t.paint(color.FgYellow))
 	}
 	if _, err := io.WriteString(t.W, line); err != nil {
 		return fmt.Errorf("print tally: %w", err)
 	}
 	return nil
+}
+
+// waiverWarnings are the closing lines about waivers: each expired one that no longer waives
+// a failure of this run, and each active one that waived nothing of a job that ran.
+func waiverWarnings(run *result.Run, c *color.Color) string {
+	var b strings.Builder
+	seen := map[string]bool{}
+	for _, j := range run.Jobs {
+		for _, r := range j.Results {
+			w, ok := j.ExpiredWaiver(r)
+			if !ok || seen[w.Name] {
+				continue
+			}
+			seen[w.Name] = true
+			fmt.Fprintf(&b, "%s\n", c.Sprint(oneLine(fmt.Sprintf("warning: waiver %q%s expired on %s and no longer applies: renew it or fix the failure", w.Name, at(w), w.ExpiresText()))))
+		}
+	}
+	for _, w := range run.UnusedWaivers {
+		fmt.Fprintf(&b, "%s\n", c.Sprint(oneLine(fmt.Sprintf("warning: waiver %q%s matched no failure in this run: remove it if the failure is fixed", w.Name, at(w)))))
+	}
+	return b.String()
+}
+
+// at is " (file:line)" for a waiver whose declaration is known.
+func at(w waiver.Waiver) string {
+	if w.Where() == "" {
+		return ""
+	}
+	return " (" + w.Where() + ")"
 }
 
 // oneLine folds line breaks so one result stays on one terminal line.

@@ -33,15 +33,19 @@ func TestTerminalPlain(t *testing.T) {
 	// A provider that tries to drive the terminal.
 	run.Jobs[4].Results[0].Reason = "not a Windows host \x1b]0;owned\x07\x1b[2J"
 	got := terminalOutput(t, false, run)
-	want := `PASS   ssh-root-login  PasswordAuthentication is no
-FAIL   ssh-root-login  PermitRootLogin is no — sshd_config says | PermitRootLogin yes | … (4 more lines)
-PASS   etc-passwd-perms  /etc/passwd has mode 0644
-ERROR  broken-provider  provider run
-       provider exited with status 2 (token ***)
-       see stderr
-FAIL   tls-min-version  TLS 1.2 or later — server accepted TLS 1.0 ]]> after a CDATA end
-SKIP   windows-only  registry key set — not a Windows host ]0;owned[2J
-6 results: 2 pass, 2 fail, 1 error, 1 skip (5 jobs in 1.5s)
+	want := `PASS    ssh-root-login  PasswordAuthentication is no
+FAIL    ssh-root-login  PermitRootLogin is no [high] — sshd_config says | PermitRootLogin yes | … (4 more lines)
+        waiver "old-ssh" expired on 2026-11-01: this failure counts again
+PASS    etc-passwd-perms  /etc/passwd has mode 0644
+ERROR   broken-provider  provider run [low]
+        provider exited with status 2 (token ***)
+        see stderr
+WAIVED  tls-min-version  TLS 1.2 or later [critical] — server accepted TLS 1.0 ]]> after a CDATA end
+        waived by "legacy-tls" until 2027-03-31: Old <load balancer> | replaced in Q1 (token ***) (approved by security@example.com)
+SKIP    windows-only  registry key set — not a Windows host ]0;owned[2J
+6 results: 2 pass, 1 fail, 1 waived, 1 error, 1 skip (5 jobs in 1.5s)
+warning: waiver "old-ssh" (ci/waivers.hcl:15) expired on 2026-11-01 and no longer applies: renew it or fix the failure
+warning: waiver "stale" (ci/waivers.hcl:9) matched no failure in this run: remove it if the failure is fixed
 `
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("terminal output (-want +got):\n%s", diff)
@@ -58,7 +62,7 @@ func TestTerminalColour(t *testing.T) {
 			t.Errorf("Color off (global NoColor=%v) printed escape codes: %q", global, got)
 		}
 		got := terminalOutput(t, true, fixtureRun())
-		for _, want := range []string{"\x1b[31;1mFAIL \x1b[0;22m", "\x1b[32mPASS \x1b[0m", "\x1b[33;1mERROR\x1b[0;22m", "\x1b[2mSKIP \x1b[22m", "\x1b[31;1m6 results"} {
+		for _, want := range []string{"\x1b[31;1mFAIL  \x1b[0;22m", "\x1b[32mPASS  \x1b[0m", "\x1b[33;1mERROR \x1b[0;22m", "\x1b[2mSKIP  \x1b[22m", "\x1b[36mWAIVED\x1b[0m", "\x1b[31;1m6 results"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("Color on (global NoColor=%v) lacks %q: %q", global, want, got)
 			}
@@ -99,7 +103,7 @@ func TestTerminalErrorReasonLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "ERROR  j  t\n" + strings.Repeat("       line\n", 5) + "       … (4 more lines)\n"
+	want := "ERROR   j  t [medium]\n" + strings.Repeat("        line\n", 5) + "        … (4 more lines)\n"
 	if out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}

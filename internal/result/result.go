@@ -6,8 +6,11 @@
 package result
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/compliance-framework/argus/internal/waiver"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -19,6 +22,9 @@ type Run struct {
 	// Config is the path of the configuration the jobs came from, as the user gave it.
 	Config string `json:"config"`
 	Jobs   []Job  `json:"jobs"`
+	// UnusedWaivers are the active waivers that cover a job that ran but waived no failure of
+	// it: stale waivers that rot silently unless the run says so.
+	UnusedWaivers []waiver.Waiver `json:"unused_waivers,omitempty"`
 }
 
 // Location is where a job is declared, so that reports can point at it.
@@ -42,6 +48,43 @@ type Job struct {
 	Results []sdk.Result `json:"results"`
 	// Stderr is the bounded tail of the provider's stderr, kept when the job errored.
 	Stderr string `json:"stderr,omitempty"`
+	// Description and Remediation are the job's own texts from its block ("" when unset).
+	Description string `json:"description,omitempty"`
+	Remediation string `json:"remediation,omitempty"`
+	// Waivers are the waivers that accept failed results of this job, by result title.
+	Waivers map[string]waiver.Waiver `json:"waivers,omitempty"`
+	// Expired are waivers that would have accepted a failed result but have expired, by
+	// result title: the run says why that failure counts again.
+	Expired map[string]waiver.Waiver `json:"expired_waivers,omitempty"`
+}
+
+// Waiver returns the waiver that accepts r, a result of j: only a failure can be waived.
+func (j Job) Waiver(r sdk.Result) (waiver.Waiver, bool) {
+	if r.Status != sdk.StatusFail {
+		return waiver.Waiver{}, false
+	}
+	w, ok := j.Waivers[r.Title]
+	return w, ok
+}
+
+// ExpiredWaiver returns the expired waiver that would have accepted r, when no waiver does.
+func (j Job) ExpiredWaiver(r sdk.Result) (waiver.Waiver, bool) {
+	if r.Status != sdk.StatusFail {
+		return waiver.Waiver{}, false
+	}
+	if _, ok := j.Waivers[r.Title]; ok {
+		return waiver.Waiver{}, false
+	}
+	w, ok := j.Expired[r.Title]
+	return w, ok
+}
+
+// Severity is r's severity: its own, else medium (argus fills in the job's when it runs).
+func Severity(r sdk.Result) sdk.Severity {
+	if r.Severity.Valid() {
+		return r.Severity
+	}
+	return sdk.SeverityMedium
 }
 
 // Status is the worst status among the job's results (error > fail > pass > skip).
@@ -67,16 +110,18 @@ func severity(s sdk.Status) int {
 	return 0
 }
 
-// Tally counts results by status.
+// Tally counts results by status. A waived failure is counted under Waived, not Fail, so the
+// counts add up to Total.
 type Tally struct {
-	Pass  int `json:"pass"`
-	Fail  int `json:"fail"`
-	Error int `json:"error"`
-	Skip  int `json:"skip"`
+	Pass   int `json:"pass"`
+	Fail   int `json:"fail"`
+	Waived int `json:"waived"`
+	Error  int `json:"error"`
+	Skip   int `json:"skip"`
 }
 
 // Total is the number of results counted.
-func (t Tally) Total() int { return t.Pass + t.Fail + t.Error + t.Skip }
+func (t Tally) Total() int { return t.Pass + t.Fail + t.Waived + t.Error + t.Skip }
 
 // Tally counts every result of every job.
 func (r *Run) Tally() Tally {
@@ -87,7 +132,11 @@ func (r *Run) Tally() Tally {
 			case sdk.StatusPass:
 				t.Pass++
 			case sdk.StatusFail:
-				t.Fail++
+				if _, waived := j.Waiver(res); waived {
+					t.Waived++
+				} else {
+					t.Fail++
+				}
 			case sdk.StatusError:
 				t.Error++
 			case sdk.StatusSkip:
@@ -98,15 +147,59 @@ func (r *Run) Tally() Tally {
 	return t
 }
 
-// FailOn is the gate: which statuses fail the run.
+// FailOn is the gate: which statuses fail the run, and from which severity up. It is written
+// STATUS[:SEVERITY]: "fail", "error", "never", or with a threshold such as "fail:high" (only
+// high and critical results count). It implements encoding.TextUnmarshaler, so a flag of this
+// type is checked as it is parsed.
 type FailOn string
 
-// The gates `--fail-on` accepts.
+// The gates `--fail-on` accepts, without a threshold.
 const (
 	FailOnFail  FailOn = "fail"  // a fail result fails the gate; errors make the run incomplete
 	FailOnError FailOn = "error" // fail and error results both fail the gate
 	FailOnNever FailOn = "never" // report only: results never fail the run
 )
+
+// ParseFailOn checks s and returns it as a FailOn.
+func ParseFailOn(s string) (FailOn, error) {
+	status, sev, hasSev := strings.Cut(strings.TrimSpace(s), ":")
+	switch FailOn(status) {
+	case FailOnFail, FailOnError:
+	case FailOnNever:
+		if hasSev {
+			return "", fmt.Errorf("%q: never takes no severity (it never fails the run)", s)
+		}
+	default:
+		return "", fmt.Errorf("%q: want fail, error or never, optionally with a severity threshold such as fail:high", s)
+	}
+	if hasSev && !sdk.Severity(sev).Valid() {
+		return "", fmt.Errorf("%q: %q is not a severity: use one of info, low, medium, high, critical", s, sev)
+	}
+	return FailOn(strings.TrimSpace(s)), nil
+}
+
+// UnmarshalText is ParseFailOn, for flag parsers.
+func (f *FailOn) UnmarshalText(b []byte) error {
+	v, err := ParseFailOn(string(b))
+	if err != nil {
+		return err
+	}
+	*f = v
+	return nil
+}
+
+// split returns the gate's status and threshold (info, which counts everything, when unset).
+func (f FailOn) split() (FailOn, sdk.Severity) {
+	status, sev, _ := strings.Cut(string(f), ":")
+	if !sdk.Severity(sev).Valid() {
+		sev = string(sdk.SeverityInfo)
+	}
+	switch FailOn(status) {
+	case FailOnError, FailOnNever:
+		return FailOn(status), sdk.Severity(sev)
+	}
+	return FailOnFail, sdk.Severity(sev)
+}
 
 // Verdict is what the results of a run mean for a pipeline.
 type Verdict int
@@ -118,23 +211,35 @@ const (
 	VerdictGateFailed                // a result failed the gate
 )
 
-// Verdict applies the gate to every result of the run.
+// Verdict applies the gate to every result of the run. A waived failure never fails it, and
+// the threshold applies alike to failures and errors: with fail:high, a low-severity check
+// that could not run does not make the run incomplete either.
 func (r *Run) Verdict(gate FailOn) Verdict {
-	t := r.Tally()
-	switch gate {
-	case FailOnNever:
+	status, min := gate.split()
+	if status == FailOnNever {
 		return VerdictPassed
-	case FailOnError:
-		if t.Fail > 0 || t.Error > 0 {
-			return VerdictGateFailed
+	}
+	var fail, errs int
+	for _, j := range r.Jobs {
+		for _, res := range j.Results {
+			if Severity(res).Rank() < min.Rank() {
+				continue
+			}
+			switch res.Status {
+			case sdk.StatusFail:
+				if _, waived := j.Waiver(res); !waived {
+					fail++
+				}
+			case sdk.StatusError:
+				errs++
+			}
 		}
-	default:
-		if t.Fail > 0 {
-			return VerdictGateFailed
-		}
-		if t.Error > 0 {
-			return VerdictIncomplete
-		}
+	}
+	switch {
+	case fail > 0, status == FailOnError && errs > 0:
+		return VerdictGateFailed
+	case errs > 0:
+		return VerdictIncomplete
 	}
 	return VerdictPassed
 }

@@ -17,7 +17,7 @@ import (
 
 const benchJobs, benchParallel = 200, 2
 
-// BenchmarkRunner runs 200 trivial providers through RunAll at parallel 2; compare it with
+// BenchmarkRunner runs 200 trivial providers through runAll at parallel 2; compare it with
 // BenchmarkBareExec to see what the runner's safety costs over a bare exec.
 func BenchmarkRunner(b *testing.B) {
 	r := &Runner{BaseEnv: append([]string{"PATH=" + os.Getenv("PATH")}, coverEnv()...), TempDir: b.TempDir()}
@@ -27,9 +27,9 @@ func BenchmarkRunner(b *testing.B) {
 	}
 	for b.Loop() {
 		var failed atomic.Bool
-		r.RunAll(context.Background(), tasks, benchParallel, func(i int, o Outcome) {
+		runAll(context.Background(), r, tasks, benchParallel, func(i int, o Outcome) {
 			if o.Failure != nil {
-				failed.Store(true) // reported after RunAll: b.Fatal must not run on a worker
+				failed.Store(true) // reported after runAll: b.Fatal must not run on a worker
 			}
 		})
 		if failed.Load() {

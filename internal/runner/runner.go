@@ -107,32 +107,6 @@ func (r *Runner) Run(ctx context.Context, t Task) Outcome {
 	return failed(start, end, stderr, err)
 }
 
-// RunAll runs tasks with at most parallel (at least 1) providers at once, on a fixed pool of
-// workers, and calls done exactly once for every task, in completion order. done is called from
-// the worker goroutines, possibly concurrently: the caller serialises whatever it shares.
-//
-// When ctx is done no further task starts: running providers get SIGTERM, then SIGKILL after the
-// grace period, and report an *InterruptedError; tasks that never started are still reported to
-// done, with a Failure of type *NotStartedError, so that every task is accounted for. RunAll
-// returns after the last call to done.
-func (r *Runner) RunAll(ctx context.Context, tasks []Task, parallel int, done func(i int, o Outcome)) {
-	workers := min(max(parallel, 1), len(tasks))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(tasks) {
-					return
-				}
-				done(i, r.Run(ctx, tasks[i]))
-			}
-		})
-	}
-	wg.Wait()
-}
-
 // execute starts the provider in dir, feeds it the request and collects its output. A nil error
 // means the provider exited 0 and out is its complete stdout, not yet decoded.
 func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Time) (out []byte, stderr string, err error) {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/compliance-framework/argus/sdk"
 )
@@ -611,7 +612,7 @@ func (h *recordHandler) lines() []string {
 	return lines
 }
 
-func TestRunAllHonoursParallel(t *testing.T) {
+func TestRunInParallel(t *testing.T) {
 	for _, parallel := range []int{1, 3} {
 		t.Run(fmt.Sprint("parallel ", parallel), func(t *testing.T) {
 			r := testRunner(t)
@@ -625,7 +626,7 @@ func TestRunAllHonoursParallel(t *testing.T) {
 			var mu sync.Mutex
 			seen := make(map[int]int)
 			maxRunning := 0
-			r.RunAll(t.Context(), tasks, parallel, func(i int, o Outcome) {
+			runAll(t.Context(), r, tasks, parallel, func(i int, o Outcome) {
 				mu.Lock()
 				defer mu.Unlock()
 				seen[i]++
@@ -641,7 +642,7 @@ func TestRunAllHonoursParallel(t *testing.T) {
 				}
 			}
 			if left, _ := os.ReadDir(r.TempDir); len(left) != 0 {
-				t.Errorf("TempDir still holds %v after RunAll", left)
+				t.Errorf("TempDir still holds %v after the runs", left)
 			}
 			if maxRunning != parallel {
 				t.Errorf("at most %d providers ran at once, want exactly %d", maxRunning, parallel)
@@ -650,7 +651,7 @@ func TestRunAllHonoursParallel(t *testing.T) {
 	}
 }
 
-func TestRunAllCancellationStopsNewTasks(t *testing.T) {
+func TestRunCancellationStopsNewTasks(t *testing.T) {
 	r := testRunner(t)
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "fifo")
@@ -686,7 +687,7 @@ func TestRunAllCancellationStopsNewTasks(t *testing.T) {
 
 	var mu sync.Mutex
 	failures := make(map[int]error)
-	r.RunAll(ctx, tasks, parallel, func(i int, o Outcome) {
+	runAll(ctx, r, tasks, parallel, func(i int, o Outcome) {
 		mu.Lock()
 		defer mu.Unlock()
 		if _, dup := failures[i]; dup {
@@ -711,10 +712,25 @@ func TestRunAllCancellationStopsNewTasks(t *testing.T) {
 		t.Errorf("%d interrupted and %d not started, want %d and %d", interrupted, notStarted, parallel, total-parallel)
 	}
 	if left, _ := os.ReadDir(r.TempDir); len(left) != 0 {
-		t.Errorf("TempDir still holds %v after RunAll", left)
+		t.Errorf("TempDir still holds %v after the runs", left)
 	}
 	started, _ := filepath.Glob(filepath.Join(dir, "started-*"))
 	if len(started) != parallel {
 		t.Errorf("%d providers started, want %d: none after the cancellation", len(started), parallel)
 	}
+}
+
+// runAll runs tasks at most parallel at a time, as assess.Executor does, and calls done once
+// per task, possibly concurrently. A task whose turn comes after ctx is done is still run, so
+// that Run reports it as not started.
+func runAll(ctx context.Context, r *Runner, tasks []Task, parallel int, done func(i int, o Outcome)) {
+	var g errgroup.Group
+	g.SetLimit(max(parallel, 1))
+	for i, task := range tasks {
+		g.Go(func() error {
+			done(i, r.Run(ctx, task))
+			return nil
+		})
+	}
+	_ = g.Wait() // the tasks report through done, never through the group
 }

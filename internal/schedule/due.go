@@ -111,11 +111,3 @@ func (s Shard) Contains(name string) bool {
 	_, _ = h.Write([]byte(name)) // hash.Hash.Write never returns an error
 	return h.Sum64()%uint64(s.Count) == uint64(s.Index-1)
 }
-
-// String returns the shard as "I/N", or "" when there is no sharding.
-func (s Shard) String() string {
-	if s.Count == 0 {
-		return ""
-	}
-	return fmt.Sprintf("%d/%d", s.Index, s.Count)
-}

@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -116,9 +117,10 @@ func TestCompletionIndexMatchesOneBased(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		oneBased, err := ParseShard(byIndex.String())
+		spec := fmt.Sprintf("%d/%d", k+1, n)
+		oneBased, err := ParseShard(spec)
 		if err != nil || oneBased != byIndex || byGitLab != byIndex {
-			t.Errorf("index %d: auto(k8s)=%v auto(gitlab)=%v parse(%q)=%v, %v", k, byIndex, byGitLab, byIndex.String(), oneBased, err)
+			t.Errorf("index %d: auto(k8s)=%v auto(gitlab)=%v parse(%q)=%v, %v", k, byIndex, byGitLab, spec, oneBased, err)
 		}
 		for _, job := range []string{"a", "ssh-root-login", "tls-min-version", "etc-passwd-perms"} {
 			if byIndex.Contains(job) != (Shard{Index: k + 1, Count: n}).Contains(job) {

@@ -1,48 +1,24 @@
-package cmd
+package exitcode
 
 import (
 	"errors"
 
-	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/cache"
-	"github.com/compliance-framework/argus/internal/flock"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
 )
 
-// hint says what to do about an error, when argus knows.
-func hint(err error) string {
-	var held *flock.HeldError
-	var unknownJob *assess.UnknownJobError
-	var provider *assess.ProviderError
-	switch {
-	case errors.As(err, &held):
-		return "another argus run on the same state is still going; wait for it, raise --lock-timeout, or use a different --state-dir"
-	case errors.As(err, &unknownJob):
-		return `run "argus plan --all" to list the jobs`
-	case errors.As(err, &provider):
-		return `run "argus init" to install and verify the providers the configuration names`
-	}
-	return ""
-}
-
-// installEvents shows the installer's steps on stderr: the plain lines people read, or log
-// records under --log-format json.
-func installEvents(a *app) install.Events {
-	if a.logFormat == "json" {
-		return install.LogEvents{Logger: a.logger}
-	}
-	return install.TextEvents{W: a.Stderr}
-}
-
 // installHint is the advice for an installer error, with the separator that puts it after the
-// error's message, or "". internal/install no longer names argus commands in its errors
-// (issue 11 item 2); this is where its hints live until the exit-code table takes them over.
+// error's message, or "". internal/install names no argus command in its errors; its hints
+// live here. They end the error's own line rather than a separate "hint:" line because an
+// install can fail for several providers at once, each with its own advice.
 func installHint(err error) string {
-	var changed *install.ReleaseChangedError
-	var mismatch *install.LockMismatchError
-	var notInstalled *install.NotInstalledError
-	var tampered *cache.MismatchError
+	var (
+		changed      *install.ReleaseChangedError
+		mismatch     *install.LockMismatchError
+		notInstalled *install.NotInstalledError
+		tampered     *cache.MismatchError
+	)
 	switch {
 	case errors.As(err, &changed):
 		return ` (or run "argus init --upgrade" if the change is known and trusted)`
@@ -62,10 +38,11 @@ func installHint(err error) string {
 	return ""
 }
 
-// withInstallHints puts each installer error's hint at the end of its own line, where argus
+// WithInstallHints puts each installer error's hint at the end of its own line, where argus
 // has always printed it (scripts match "…: run \"argus init --upgrade\""): every provider's
-// error of an *install.Error gets its own.
-func withInstallHints(err error) error {
+// error of an *install.Error gets its own. Decide applies it; `argus providers` applies it to
+// the status column of its table.
+func WithInstallHints(err error) error {
 	if ie, ok := err.(*install.Error); ok { //nolint:errorlint // only Init's own aggregate is split per provider; anything wrapping it is hinted whole
 		errs := make([]error, len(ie.Errs))
 		for i, e := range ie.Errs {
@@ -91,5 +68,4 @@ type hintedError struct {
 }
 
 func (e *hintedError) Error() string { return e.err.Error() + e.hint }
-
 func (e *hintedError) Unwrap() error { return e.err }

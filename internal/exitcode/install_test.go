@@ -1,4 +1,4 @@
-package cmd
+package exitcode
 
 import (
 	"errors"
@@ -9,7 +9,7 @@ import (
 	"github.com/compliance-framework/argus/internal/install"
 )
 
-// The installer's errors no longer carry hints; withInstallHints puts back, from one place,
+// The installer's errors no longer carry hints; WithInstallHints puts back, from one place,
 // the very lines argus printed before (issue 11 item 2), while errors.Is/As still see the
 // installer's types.
 func TestWithInstallHints(t *testing.T) {
@@ -38,7 +38,7 @@ func TestWithInstallHints(t *testing.T) {
 			`provider "hello": installed provider "/c" has hash h1:b, but the lock file says h1:a: it was modified after install: run "argus init" to reinstall it`, nil},
 		{"other", errors.New("boom"), "boom", nil},
 	} {
-		got := withInstallHints(tt.err)
+		got := WithInstallHints(tt.err)
 		if got.Error() != tt.want {
 			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
 		}
@@ -47,7 +47,7 @@ func TestWithInstallHints(t *testing.T) {
 		}
 	}
 	var mm *install.LockMismatchError
-	if !errors.As(withInstallHints(&install.Error{Errs: []error{&install.LockMismatchError{}}}), &mm) {
+	if !errors.As(WithInstallHints(&install.Error{Errs: []error{&install.LockMismatchError{}}}), &mm) {
 		t.Error("errors.As lost the LockMismatchError")
 	}
 }
