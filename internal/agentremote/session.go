@@ -2,6 +2,7 @@ package agentremote
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
@@ -56,14 +57,7 @@ func Sync(ctx context.Context, req Request) Result {
 	in := Input{
 		Settings: s, Jobs: jobs, Providers: providers, Store: st, Getenv: req.Getenv,
 		Secrets: req.Secrets, Hostname: host, Version: req.Version, Now: time.Now,
-		Check: func(js []Job) error {
-			for _, j := range js {
-				if _, err := ArgusSchedule(j.Schedule); err != nil {
-					return err
-				}
-			}
-			return nil
-		},
+		Check: CheckSchedules,
 	}
 	if req.Client != nil {
 		in.Fetcher = req.Client
@@ -99,4 +93,14 @@ func Sync(ctx context.Context, req Request) Result {
 		log.WarnContext(ctx, "config report not queued", "err", err)
 	}
 	return res
+}
+
+// CheckSchedules refuses jobs whose schedule neither argus nor the agent can read.
+func CheckSchedules(jobs []Job) error {
+	for _, j := range jobs {
+		if _, err := ArgusSchedule(j.Schedule); err != nil {
+			return fmt.Errorf("plugins.%s.schedule: %w", j.Name, err)
+		}
+	}
+	return nil
 }
