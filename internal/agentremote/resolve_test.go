@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -23,7 +24,7 @@ func (f *fetcher) AgentConfig(_ context.Context, inm string) (controlplane.Agent
 }
 
 func rev(n int64, overlay string) controlplane.AgentConfigResponse {
-	return controlplane.AgentConfigResponse{ETag: `"e` + string(rune('0'+n)) + `"`, Revision: n, Overlay: json.RawMessage(overlay)}
+	return controlplane.AgentConfigResponse{ETag: fmt.Sprintf(`"e%d"`, n), Revision: n, Overlay: json.RawMessage(overlay)}
 }
 
 func baseJobs() []Job {
