@@ -214,6 +214,10 @@ func applyDoc(eff Document, in Input) ([]Job, error) {
 	}
 	if in.Check != nil {
 		if err := in.Check(jobs); err != nil {
+			var ue *UnsupportedError
+			if errors.As(err, &ue) {
+				return nil, err
+			}
 			return nil, &checkError{err}
 		}
 	}

@@ -38,7 +38,7 @@ func input(t *testing.T, mode string, f Fetcher) Input {
 		Jobs: baseJobs(), Providers: map[string]string{"builtin/command": "builtin/command", "ghcr.io/compliance-framework/p:v1": "p"},
 		Fetcher: f, Store: Store{Dir: t.TempDir()},
 		Getenv:  func(n string) (string, bool) { v, ok := map[string]string{"HOST_PORT": "2222"}[n]; return v, ok },
-		Secrets: []string{"s3cret"}, Check: CheckSchedules}
+		Secrets: []string{"s3cret"}, Check: CheckJobs}
 }
 
 func TestResolve(t *testing.T) {
@@ -63,6 +63,7 @@ func TestResolve(t *testing.T) {
 		{"env reference resolves", ModeApplyAll, `{"plugins":{"check":{"config":{"command":["true","${env:HOST_PORT}"]}}}}`, nil, StatusApplied, "", true, "every 1h", ""},
 		{"unset env reference", ModeApplyAll, `{"plugins":{"check":{"config":{"command":["${env:NOPE}"]}}}}`, nil, StatusRejected, ReasonEnvMissing, false, "every 1h", "NOPE"},
 		{"argus credentials never referenced", ModeApplyAll, `{"plugins":{"check":{"config":{"command":["${env:ARGUS_CLIENT_SECRET}"]}}}}`, nil, StatusRejected, ReasonForbiddenChanges, false, "every 1h", ""},
+		{"a new job's name must be valid", ModeApplySafe, `{"plugins":{"Bad Name!":{"source":"ghcr.io/compliance-framework/p:v1"}}}`, nil, StatusRejected, ReasonInvalidConfig, false, "every 1h", "not a valid job name"},
 		{"disabling drops the job", ModeApplySafe, `{"plugins":{"check":{"enabled":false}}}`, nil, StatusApplied, "", true, "", ""},
 	}
 	for _, tt := range tests {

@@ -57,7 +57,12 @@ func Sync(ctx context.Context, req Request) Result {
 	in := Input{
 		Settings: s, Jobs: jobs, Providers: providers, Store: st, Getenv: req.Getenv,
 		Secrets: req.Secrets, Hostname: host, Version: req.Version, Now: time.Now,
-		Check: CheckSchedules,
+		Check: func(js []Job) error {
+			if err := CheckJobs(js); err != nil {
+				return err
+			}
+			return checkPolicyFields(js, isCCFPlugin(req.Config))
+		},
 	}
 	if req.Client != nil {
 		in.Fetcher = req.Client
@@ -95,11 +100,35 @@ func Sync(ctx context.Context, req Request) Result {
 	return res
 }
 
-// CheckSchedules refuses jobs whose schedule neither argus nor the agent can read.
-func CheckSchedules(jobs []Job) error {
+// CheckJobs refuses jobs whose schedule neither argus nor the agent can read, and new jobs
+// whose name is not a valid argus job name.
+func CheckJobs(jobs []Job) error {
 	for _, j := range jobs {
+		if j.New && !config.ValidName(j.Name) {
+			return fmt.Errorf("plugins.%s: %q is not a valid job name (letters, digits, '-', '_' and '.', starting with a letter or digit)", j.Name, j.Name)
+		}
 		if _, err := ArgusSchedule(j.Schedule); err != nil {
 			return fmt.Errorf("plugins.%s.schedule: %w", j.Name, err)
+		}
+	}
+	return nil
+}
+
+// UnsupportedError is an effective configuration that uses something this argus cannot run.
+type UnsupportedError struct{ Msg string }
+
+func (e *UnsupportedError) Error() string { return e.Msg }
+
+// checkPolicyFields refuses policies, policy_data, policy_behavior and protocol_version on a
+// job whose provider is not a CCF plugin: argus's own providers take none of them, and applying
+// them silently would report a configuration that does not run.
+func checkPolicyFields(jobs []Job, ccf func(provider string) bool) error {
+	for _, j := range jobs {
+		if ccf(j.Provider) {
+			continue
+		}
+		if len(j.Policies) > 0 || len(j.PolicyData) > 0 || len(j.PolicyBehavior) > 0 || j.ProtocolVersion != 0 {
+			return &UnsupportedError{Msg: fmt.Sprintf("plugins.%s: policies, policy_data, policy_behavior and protocol_version apply to CCF plugins only, and provider %q of job %q is not one", j.Name, j.Provider, j.Name)}
 		}
 	}
 	return nil

@@ -120,3 +120,16 @@ func TestSender(t *testing.T) {
 		}
 	})
 }
+
+func TestCheckPolicyFields(t *testing.T) {
+	none := func(string) bool { return false }
+	if err := checkPolicyFields([]Job{{Name: "a", Provider: "builtin/file", PolicyData: map[string]any{"x": 1}}}, none); err == nil {
+		t.Fatal("policy_data on a built-in provider accepted")
+	}
+	if err := checkPolicyFields([]Job{{Name: "a", Provider: "ssh", Policies: []string{"p"}}}, func(p string) bool { return p == "ssh" }); err != nil {
+		t.Fatal(err)
+	}
+	if err := checkPolicyFields([]Job{{Name: "a", Provider: "builtin/file"}}, none); err != nil {
+		t.Fatal(err)
+	}
+}
