@@ -169,6 +169,7 @@ func (l *loader) content(b *hcl.Block, schema *hcl.BodySchema) *hcl.BodyContent 
 // waivers to jobs.
 func (l *loader) finish() {
 	l.finishWaivers()
+	l.finishRemoteConfig()
 	var declared []string
 	for _, p := range l.cfg.Providers {
 		declared = append(declared, p.Name)

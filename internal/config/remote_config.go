@@ -87,3 +87,19 @@ func (c *Config) RemoteConfigMode() string {
 	}
 	return "off"
 }
+
+// finishRemoteConfig warns about a remote_config block that cannot do what it says: without a
+// control_plane block there is nothing to ask, and the API serves remote configuration to
+// agents with credentials only.
+func (l *loader) finishRemoteConfig() {
+	rc := l.cfg.RemoteConfig
+	switch {
+	case rc == nil:
+	case l.cfg.ControlPlane == nil:
+		l.warnf(rc.Range, "remote_config without a control plane",
+			"This configuration has no control_plane block, so remote_config has no effect. Add a control_plane block, or remove remote_config.")
+	case rc.Mode != "" && rc.Mode != "off" && l.cfg.ControlPlane.ClientID == "":
+		l.warnf(rc.Range, "remote_config without credentials",
+			"mode = %q, but control_plane has no client_id and client_secret: the API serves remote configuration to authenticated agents only, so every run will warn that it could not fetch it. Set the credentials, or mode = \"off\".", rc.Mode)
+	}
+}
