@@ -101,6 +101,9 @@ func Merge(base Document, overlay []byte) (Document, error) {
 // sameJSON compares two values as JSON documents, so that 4, 4.0 and json.Number("4") agree
 // and an empty map equals an absent one.
 func sameJSON(a, b any) bool {
+	if reflect.DeepEqual(a, b) {
+		return true // the common case, without encoding
+	}
 	na, nb := normalize(a), normalize(b)
 	return reflect.DeepEqual(na, nb)
 }
@@ -147,21 +150,25 @@ func canon(v any) any {
 	return v
 }
 
+var pointerEscape = strings.NewReplacer("~", "~0", "/", "~1")
+
 // Pointer builds an RFC 6901 JSON pointer from tokens.
 func Pointer(tokens ...string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(pointerEscape.Replace(t))
 	}
 	return b.String()
 }
 
 func sortedKeys[V any](ms ...map[string]V) []string {
 	var keys []string
+	seen := map[string]bool{}
 	for _, m := range ms {
 		for k := range m {
-			if !slices.Contains(keys, k) {
+			if !seen[k] {
+				seen[k] = true
 				keys = append(keys, k)
 			}
 		}
