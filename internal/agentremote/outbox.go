@@ -27,7 +27,7 @@ type queued struct {
 // A report replaces the instance's earlier ones still waiting: the API keeps only the latest,
 // and sending a stale one after a newer one would misstate what runs.
 func Enqueue(ob *outbox.Outbox, instanceID uuid.UUID, r *Report) error {
-	body, err := json.Marshal(r)
+	body, err := encodeReport(r)
 	if err != nil {
 		return fmt.Errorf("encode config report: %w", err)
 	}

@@ -25,6 +25,35 @@ type Report struct {
 	Plugins           []PluginReport  `json:"plugins,omitempty"`
 	Unsafe            []Change        `json:"unsafe,omitempty"`
 	RemoteConfig      *Settings       `json:"remote-config,omitempty"`
+	// Truncated says argus dropped parts to stay under MaxReportBytes.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// MaxReportBytes is the API's bound on a config report body; over it the API answers 413.
+const MaxReportBytes = 4 << 20
+
+// encodeReport encodes r, dropping parts until it fits MaxReportBytes: the plugin list, then
+// the unsafe changes past the first 100, then the base configuration. The effective
+// configuration and its digest always stay: they are what the heartbeat's digest names.
+func encodeReport(r *Report) ([]byte, error) {
+	cut := *r
+	steps := []func(){
+		func() { cut.Plugins = nil },
+		func() {
+			if len(cut.Unsafe) > 100 {
+				cut.Unsafe = cut.Unsafe[:100]
+			}
+		},
+		func() { cut.Base, cut.BaseDigest = json.RawMessage(`{}`), "" },
+	}
+	for i := 0; ; i++ {
+		b, err := json.Marshal(&cut)
+		if err != nil || len(b) <= MaxReportBytes || i == len(steps) {
+			return b, err
+		}
+		steps[i]()
+		cut.Truncated = true
+	}
 }
 
 // FieldError is one problem, with a JSON pointer into the configuration.

@@ -133,3 +133,16 @@ func TestCheckPolicyFields(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestEncodeReportFits(t *testing.T) {
+	big := json.RawMessage(`{"plugins":{"p":{"source":"` + strings.Repeat("a", 5<<20) + `"}}}`)
+	r := &Report{Mode: ModeReport, Base: big, Effective: json.RawMessage(`{}`), Plugins: []PluginReport{{Name: "p", Source: strings.Repeat("b", 1<<20)}}}
+	b, err := encodeReport(r)
+	if err != nil || len(b) > MaxReportBytes || !strings.Contains(string(b), `"truncated":true`) || !strings.Contains(string(b), `"base":{}`) {
+		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+	small, _ := encodeReport(&Report{Mode: ModeReport, Base: json.RawMessage(`{}`), Effective: json.RawMessage(`{}`)})
+	if strings.Contains(string(small), "truncated") {
+		t.Fatal("a small report marked truncated")
+	}
+}
