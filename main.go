@@ -9,6 +9,7 @@ import (
 
 	"github.com/compliance-framework/argus/cmd"
 	"github.com/compliance-framework/argus/internal/exitcode"
+	"github.com/compliance-framework/argus/internal/procguard"
 )
 
 func main() {
@@ -17,6 +18,7 @@ func main() {
 
 // run is main without os.Exit, so that the end-to-end tests can run argus in-process.
 func run() int {
+	procguard.Harden(os.Stderr) // before anything else: providers must not inherit or read what argus holds
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	sigs := make(chan os.Signal, 1)

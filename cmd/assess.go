@@ -2,9 +2,11 @@ package cmd
 
 import (
 	"context"
+	"os"
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/exitcode"
+	"github.com/compliance-framework/argus/internal/procguard"
 	"github.com/compliance-framework/argus/internal/result"
 	"github.com/compliance-framework/argus/internal/runner"
 	"github.com/compliance-framework/argus/internal/workspace"
@@ -32,6 +34,8 @@ type AssessCmd struct {
 	DryRun   bool          `help:"Only show which jobs are due and why; run nothing."`
 	Report   []string      `placeholder:"FORMAT=PATH" help:"Also write a report: json, oscal, sarif, junit, codequality (GitLab) or markdown, to PATH (- for stdout). Repeatable."`
 	FailOn   result.FailOn `enum:"fail,error,never,fail:info,fail:low,fail:medium,fail:high,fail:critical,error:info,error:low,error:medium,error:high,error:critical" default:"fail" placeholder:"STATUS[:SEVERITY]" help:"Which results fail the run with exit code ${exit_gate}: fail (default), error (fail and error), or never (report only); with :SEVERITY only that severity and above, e.g. fail:high."`
+
+	MaxResults int `default:"10000" placeholder:"N" help:"Results kept of one job; a provider returning more gets an error result for the excess."`
 }
 
 // Help is shown under the command's usage line.
@@ -42,7 +46,7 @@ see what would run. Exit codes: ` + exitcode.Summary() + "."
 }
 
 func (c *AssessCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
-	return exitcode.Result(assessHandler(a, ws).Assess(ctx, &assess.Request{
+	return exitcode.Result(assessHandler(a, ws, c.MaxResults).Assess(ctx, &assess.Request{
 		All:        c.All,
 		Jobs:       c.Job,
 		Labels:     c.Label,
@@ -56,15 +60,20 @@ func (c *AssessCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) er
 	}))
 }
 
-func assessHandler(a *app, ws *workspace.Workspace) *assess.Handler {
+// assessHandler wires the assess handler; maxResults is --max-results (0 for the default).
+func assessHandler(a *app, ws *workspace.Workspace, maxResults int) *assess.Handler {
 	return &assess.Handler{
 		Workspace: ws,
 		Providers: ws,
-		Runner:    &runner.Runner{Logger: a.logger},
-		Stdout:    a.Stdout,
-		Stderr:    a.Stderr,
-		Getenv:    a.Getenv,
-		Color:     a.color,
-		Logger:    a.logger,
+		// The runner keeps the environment as argus was started with it (PATH, HOME and the
+		// jobs' env_allow come from there); ScrubEnv then empties the process's own of secrets
+		// once the configuration has read its env() calls.
+		Runner:   &runner.Runner{Logger: a.logger, BaseEnv: os.Environ(), MaxResults: maxResults},
+		ScrubEnv: procguard.ScrubEnv,
+		Stdout:   a.Stdout,
+		Stderr:   a.Stderr,
+		Getenv:   a.Getenv,
+		Color:    a.color,
+		Logger:   a.logger,
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/outcome"
+	"github.com/compliance-framework/argus/internal/report"
 	"github.com/compliance-framework/argus/internal/workspace"
 )
 
@@ -118,6 +119,9 @@ func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) 
 	}
 	a.color = g.useColor(stdio)
 	a.logger = g.logger(stdio.Stderr)
+	if a.env("GITHUB_ACTIONS") == "true" {
+		a.logger = g.logger(report.GitHubLogWriter(stdio.Stderr)) // log lines can quote provider stderr
+	}
 	a.logFormat = g.LogFormat
 
 	// The workspace is built once, here, from the flag groups the command embeds; its parts

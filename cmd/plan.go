@@ -20,7 +20,7 @@ next. Nothing runs and nothing is written. Takes the same job selection flags as
 }
 
 func (c *PlanCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
-	return exitcode.Result(assessHandler(a, ws).Assess(ctx, &assess.Request{
+	return exitcode.Result(assessHandler(a, ws, 0).Assess(ctx, &assess.Request{
 		All:        c.All,
 		Jobs:       c.Job,
 		Labels:     c.Label,

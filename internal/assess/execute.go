@@ -42,7 +42,9 @@ type Resolver interface {
 // records the job as finished: a crash between the two runs the job again rather than losing
 // its results.
 type Collector interface {
-	Collect(run *result.Run, j result.Job) error
+	// Collect returns j as the run should record it: results it refused to deliver become
+	// error results.
+	Collect(run *result.Run, j result.Job) (result.Job, error)
 }
 
 var _ Runner = (*runner.Runner)(nil)
@@ -197,7 +199,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 			rj := jobResult(job, out, rules, now())
 			var err error
 			if e.Collector != nil {
-				if err = e.Collector.Collect(run, rj); err != nil {
+				if rj, err = e.Collector.Collect(run, rj); err != nil {
 					err = fmt.Errorf("keep results of job %q: %w", job.Name, err)
 				}
 			}

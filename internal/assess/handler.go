@@ -73,8 +73,11 @@ type Handler struct {
 	// Getenv reads GITHUB_ACTIONS, GITHUB_STEP_SUMMARY and GITHUB_WORKSPACE.
 	Getenv func(string) (string, bool) // required
 	Color  bool
-	Logger *slog.Logger     // default: discard
-	Now    func() time.Time // default: time.Now
+	// ScrubEnv, when set, drops secrets from the process environment once the configuration
+	// has been read (procguard.ScrubEnv): nothing argus starts afterwards inherits them.
+	ScrubEnv func(secrets []string) []string
+	Logger   *slog.Logger     // default: discard
+	Now      func() time.Time // default: time.Now
 }
 
 // Assess runs the due jobs once and reports them. Its steps, in order: load the
@@ -128,7 +131,10 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 
 	view := viewWriter(h.Stdout, h.Stderr, reports)
 	secrets := configSecrets(cfg)
-	term := &report.Terminal{W: view, Color: h.Color, Secrets: secrets}
+	if h.ScrubEnv != nil {
+		_ = h.ScrubEnv(secrets) // the runner holds the environment argus started with
+	}
+	term := &report.Terminal{W: view, Color: h.Color, Secrets: secrets, GitHub: h.env("GITHUB_ACTIONS") == "true"}
 	due := plan.Due()
 	if len(due) == 0 {
 		fmt.Fprintln(view, noJobDue(plan))

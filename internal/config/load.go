@@ -201,8 +201,9 @@ func configFiles(path string) (names []string, dir string, diags hcl.Diagnostics
 // WriteDiagnostics prints diags for a human: each starts with the file:line:col it is about
 // (editors and CI log viewers link that form), followed by hcl's rendering with a snippet of
 // the source when files holds the file. color adds terminal colours.
+// Secret values (client_secret) are shown as asterisks.
 func WriteDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	tw := hcl.NewDiagnosticTextWriter(w, files, 0, color)
+	tw := hcl.NewDiagnosticTextWriter(w, redactFiles(files), 0, color)
 	for _, d := range diags {
 		if d.Subject != nil {
 			if _, err := fmt.Fprintf(w, "%s: ", pos(*d.Subject)); err != nil {

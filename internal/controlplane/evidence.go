@@ -75,8 +75,7 @@ type Step struct {
 }
 
 // Labels argus adds to every result's labels. They are part of the stream UUID's seed and
-// override job and result labels of the same name, so a provider cannot move its result into
-// another job's stream.
+// override job and result labels of the same name.
 const (
 	LabelJob      = "_job"
 	LabelProvider = "_provider"
@@ -99,9 +98,13 @@ const maxStepRemarks = 16 << 10
 //   - skip → ok is false: a skip asserts nothing, so there is nothing to send; the result still
 //     appears in the local reports.
 //
-// Labels are the job's labels, then the result's, then _job, _provider, _subject (the subject's
-// identifier) and _title (the result's title); the stream UUID is SeededUUID of them. Start and
-// End are the job's, clamped so that neither is after now nor start after end.
+// The stream UUID is SeededUUID of the labels argus controls: the job's (from the operator's
+// configuration or the control plane's job spec), then _job, _provider, _subject (the subject's
+// identifier) and _title (the result's title). The labels a provider returns are on the evidence
+// but not in the seed, and lose to argus's on a clash, so that a provider cannot choose a label
+// that moves its result into another stream. (The title is the provider's and is in the seed:
+// see "Stream identity" in docs/design-notes.md for what that leaves open.) Start and End are the
+// job's, clamped so that neither is after now nor start after end.
 func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time) (ev Evidence, ok bool) {
 	var status Status
 	switch res.Status {
@@ -115,14 +118,11 @@ func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time)
 		return Evidence{}, false
 	}
 
-	labels := make(map[string]string, len(job.Labels)+len(res.Labels)+4)
-	maps.Copy(labels, job.Labels)
+	seed := StreamLabels(job, res.Title)
+	stream := SeededUUID(seed)
+	labels := make(map[string]string, len(res.Labels)+len(seed))
 	maps.Copy(labels, res.Labels)
-	labels[LabelJob] = job.Name
-	labels[LabelProvider] = job.Provider
-	labels[LabelSubject] = job.Subject.Identifier
-	labels[LabelTitle] = res.Title
-	stream := SeededUUID(labels)
+	maps.Copy(labels, seed)
 
 	start, end := clampTimes(job.Start, job.End, now)
 	ev = Evidence{
@@ -193,6 +193,19 @@ func NewEvidence(run *result.Run, job result.Job, res sdk.Result, now time.Time)
 		ev.Activities = []Activity{act}
 	}
 	return ev, true
+}
+
+// StreamLabels are the labels a result's stream UUID is seeded from: the job's labels, then
+// argus's own _job, _provider, _subject and _title. Nothing in them comes from the provider but
+// the title.
+func StreamLabels(job result.Job, title string) map[string]string {
+	labels := make(map[string]string, len(job.Labels)+4)
+	maps.Copy(labels, job.Labels)
+	labels[LabelJob] = job.Name
+	labels[LabelProvider] = job.Provider
+	labels[LabelSubject] = job.Subject.Identifier
+	labels[LabelTitle] = title
+	return labels
 }
 
 // clampTimes keeps start and end at or before now and start at or before end. A zero time

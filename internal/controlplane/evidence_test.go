@@ -25,15 +25,29 @@ func TestNewEvidence(t *testing.T) {
 	if !ok {
 		t.Fatal("fail result not delivered")
 	}
+	// The provider's labels are on the evidence, but the job's win a clash, and the stream is
+	// seeded from argus's labels only (issue 15, item 5).
 	wantLabels := map[string]string{
-		"team": "security", "path": "/etc/passwd",
+		"team": "platform", "path": "/etc/passwd",
 		"_job": "etc-passwd-perms", "_provider": "builtin/file", "_subject": "host/web-1", "_title": "mode of /etc/passwd",
 	}
 	if diff := cmp.Diff(wantLabels, ev.Labels); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
-	if ev.UUID != SeededUUID(wantLabels) {
-		t.Errorf("uuid %s is not SeededUUID(labels)", ev.UUID)
+	wantSeed := map[string]string{
+		"team": "platform",
+		"_job": "etc-passwd-perms", "_provider": "builtin/file", "_subject": "host/web-1", "_title": "mode of /etc/passwd",
+	}
+	if ev.UUID != SeededUUID(wantSeed) {
+		t.Errorf("uuid %s is not SeededUUID of the job's and argus's labels", ev.UUID)
+	}
+	// Whatever labels the provider returns, the stream stays put.
+	for _, forged := range []map[string]string{nil, {"team": "other"}, {"x": "forged-by-the-provider"}, {"_job": "another-job", "_title": "t"}} {
+		res2 := res
+		res2.Labels = forged
+		if ev2, _ := NewEvidence(run, job, res2, now); ev2.UUID != ev.UUID {
+			t.Errorf("provider labels %v moved the result to stream %s, want %s", forged, ev2.UUID, ev.UUID)
+		}
 	}
 	if !ev.End.Equal(now) || !ev.Start.Equal(now.Add(-3*time.Second)) {
 		t.Errorf("start %v end %v, want end clamped to now", ev.Start, ev.End)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -222,6 +223,26 @@ func stopToken() (string, error) {
 		return "", fmt.Errorf("generate stop-commands token: %w", err)
 	}
 	return "argus-" + hex.EncodeToString(buf[:]), nil
+}
+
+// GitHubLogWriter returns w for argus's log under GitHub Actions: a log line can quote provider
+// text (its stderr, at debug level), and the runner takes the legacy form ##[command]data for a
+// workflow command anywhere in a line. Each "##[" written through it gets a zero-width space
+// after the bracket, which no command name starts with; the line reads the same. (The ::command::
+// form needs the start of a line, where argus's log lines have their time or "{".) Each Write
+// must hold whole lines, as slog's handlers write one record per call.
+func GitHubLogWriter(w io.Writer) io.Writer { return legacyCommandWriter{w} }
+
+type legacyCommandWriter struct{ w io.Writer }
+
+func (l legacyCommandWriter) Write(p []byte) (int, error) {
+	if !bytes.Contains(p, []byte("##[")) {
+		return l.w.Write(p)
+	}
+	if _, err := l.w.Write(bytes.ReplaceAll(p, []byte("##["), []byte("##[\u200b"))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // escapeData escapes the message of a workflow command as the runner unescapes it.

@@ -25,6 +25,11 @@ type Terminal struct {
 	Color bool
 	// Secrets are replaced by "***" in everything printed.
 	Secrets []string
+	// GitHub puts each job's lines between ::stop-commands:: and a random token, as the details
+	// block of [GitHub.Annotate] does: under GitHub Actions the step's output is read for
+	// workflow commands (::cmd:: at the start of a line, ##[cmd] anywhere in it), and these lines
+	// carry provider text (titles, reasons).
+	GitHub bool
 }
 
 func (t *Terminal) paint(attrs ...color.Attribute) *color.Color { return Paint(t.Color, attrs...) }
@@ -76,6 +81,14 @@ func (t *Terminal) Job(j result.Job) error {
 	nj := run.Jobs[0]
 	var b strings.Builder
 	faint := t.paint(color.Faint)
+	var token string
+	if t.GitHub {
+		var err error
+		if token, err = stopToken(); err != nil {
+			return fmt.Errorf("print results of job %q: %w", j.Name, err)
+		}
+		fmt.Fprintf(&b, "::stop-commands::%s\n", token)
+	}
 	for _, r := range nj.Results {
 		status := r.Status
 		w, waived := nj.Waiver(r)
@@ -104,6 +117,9 @@ func (t *Terminal) Job(j result.Job) error {
 		} else if ew, ok := nj.ExpiredWaiver(r); ok {
 			fmt.Fprintf(&b, "        %s\n", t.paint(color.FgYellow).Sprint(oneLine(fmt.Sprintf("waiver %q expired on %s: this failure counts again", ew.Name, ew.ExpiresText()))))
 		}
+	}
+	if token != "" {
+		fmt.Fprintf(&b, "::%s::\n", token)
 	}
 	if _, err := io.WriteString(t.W, b.String()); err != nil {
 		return fmt.Errorf("print results of job %q: %w", j.Name, err)

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -81,6 +83,43 @@ func (e *OutputError) Error() string {
 }
 
 func (e *OutputError) Unwrap() error { return e.Err }
+
+// EscapedError reports a provider that left processes behind outside its process group (they
+// called setsid) that outlived it: on Linux argus found and killed them; elsewhere it noticed
+// them holding the provider's stdout or stderr open and stopped reading.
+type EscapedError struct {
+	Killed int // processes argus killed; 0 when it could only notice them
+}
+
+func (e *EscapedError) Error() string {
+	what := "a process started by the provider left its process group and outlived the provider"
+	if e.Killed > 0 {
+		what = fmt.Sprintf("%d process(es) started by the provider left its process group and outlived the provider; argus killed them", e.Killed)
+	}
+	return what + " (a provider must not leave processes behind: wait for what it starts)"
+}
+
+// ResultsError reports a valid response whose results argus cannot all deliver: more than
+// Limit of them (Returned says how many), or several sharing a title (Duplicates, sorted).
+type ResultsError struct {
+	Returned, Limit int // Returned is 0 when the count was within the limit
+	Duplicates      []string
+}
+
+func (e *ResultsError) Error() string {
+	var parts []string
+	if e.Returned > 0 {
+		parts = append(parts, fmt.Sprintf("provider returned %d results, more than the %d argus keeps of one job", e.Returned, e.Limit))
+	}
+	if len(e.Duplicates) > 0 {
+		quoted := make([]string, len(e.Duplicates))
+		for i, d := range e.Duplicates {
+			quoted[i] = strconv.Quote(d)
+		}
+		parts = append(parts, "provider returned several results titled "+strings.Join(quoted, ", ")+" (titles must be unique within a job)")
+	}
+	return strings.Join(parts, "; ")
+}
 
 // formatBytes prints n in the largest binary unit that divides it, so limits read as "16 MiB".
 func formatBytes(n int64) string {

@@ -15,7 +15,7 @@ import (
 // can be signalled together, and makes cancellation send SIGTERM to that whole group.
 // onCancel runs first, so the caller knows the provider was asked to stop.
 func isolate(cmd *exec.Cmd, onCancel func()) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = sysProcAttr()
 	cmd.Cancel = func() error {
 		onCancel()
 		return signalGroup(cmd.Process.Pid, syscall.SIGTERM)

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compliance-framework/argus/internal/procguard"
 	"github.com/compliance-framework/argus/sdk"
 )
 
@@ -32,6 +33,9 @@ func TestMain(m *testing.M) {
 	if len(os.Args) >= 3 && os.Args[1] == providerSwitch {
 		os.Exit(testProvider(os.Args[2], os.Args[3:]))
 	}
+	// As argus does in main: on Linux the runner relies on being a subreaper to find what a
+	// provider abandons.
+	procguard.Harden(os.Stderr)
 	os.Exit(m.Run())
 }
 
@@ -103,6 +107,45 @@ func testProvider(name string, args []string) int {
 		return 0
 	case "spawn": // args: pid file, then "hang" or "exit"
 		return spawnProvider(args[0], args[1])
+	case "many": // args: n; answers with n passing results titled r0, r1, ...
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		n, _ := strconv.Atoi(args[0])
+		resp := sdk.Response{Results: make([]sdk.Result, n)}
+		for i := range resp.Results {
+			resp.Results[i] = sdk.Result{Title: "r" + strconv.Itoa(i), Status: sdk.StatusPass}
+		}
+		if json.NewEncoder(os.Stdout).Encode(resp) != nil {
+			return 9
+		}
+		return 0
+	case "orphan-then-hang": // args: pid file; leaves an orphan in a session of its own, then hangs
+		exe, err := os.Executable()
+		if err != nil {
+			return 9
+		}
+		mid := exec.CommandContext(context.Background(), exe, providerSwitch, "orphan-maker", args[0])
+		mid.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if mid.Run() != nil {
+			return 9
+		}
+		time.Sleep(time.Hour)
+		return 0
+	case "orphan-maker": // args: pid file; starts a child and exits, orphaning it
+		exe, err := os.Executable()
+		if err != nil {
+			return 9
+		}
+		child := exec.CommandContext(context.Background(), exe, providerSwitch, "term-ignoring-child", args[0])
+		out, err := child.StdoutPipe()
+		if err != nil || child.Start() != nil {
+			return 9
+		}
+		if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+			return 9
+		}
+		return 0
+	case "daemon": // args: pid file; leaves a child in a session of its own, then answers and exits
+		return daemonProvider(args[0])
 	case "term-ignoring-child": // args: pid file
 		signal.Ignore(syscall.SIGTERM)
 		tmp := args[0] + ".tmp"
@@ -168,6 +211,29 @@ func spawnProvider(pidFile, mode string) int {
 		return 0
 	}
 	time.Sleep(time.Hour)
+	return 0
+}
+
+// daemonProvider starts a child that calls setsid (so the process-group kill misses it) and
+// keeps none of the provider's pipes open (so the runner cannot notice it by them), then answers.
+func daemonProvider(pidFile string) int {
+	exe, err := os.Executable()
+	if err != nil {
+		return 9
+	}
+	child := exec.CommandContext(context.Background(), exe, providerSwitch, "term-ignoring-child", pidFile)
+	child.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	out, err := child.StdoutPipe()
+	if err != nil {
+		return 9
+	}
+	if err := child.Start(); err != nil {
+		return 9
+	}
+	if line, _ := bufio.NewReader(out).ReadString('\n'); line != "ready\n" {
+		return 9
+	}
+	_, _ = os.Stdout.WriteString(fixedResponse)
 	return 0
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ const (
 	DefaultOutputLimit = 16 << 20
 	DefaultStderrLimit = 32 << 10
 	DefaultGrace       = 5 * time.Second
+	DefaultMaxResults  = 10_000
 )
 
 // remarksTail is about how much of a failed provider's stderr goes into its error result's
@@ -37,6 +39,7 @@ type Runner struct {
 	OutputLimit int64         // max stdout bytes; 0 means DefaultOutputLimit (16 MiB)
 	StderrLimit int           // bytes of stderr kept, half head and half tail; 0 means DefaultStderrLimit (32 KiB)
 	Grace       time.Duration // from SIGTERM to SIGKILL; 0 means DefaultGrace (5s)
+	MaxResults  int           // results kept of one job, the excess becoming one error result; 0 means DefaultMaxResults (10,000)
 	BaseEnv     []string      // where PATH, HOME, TMPDIR, LANG and env_allow values come from; nil means os.Environ()
 	TempDir     string        // parent of the per-job working directories; "" means os.TempDir()
 	Logger      *slog.Logger  // provider stderr is streamed here at debug level; nil discards
@@ -71,8 +74,9 @@ type Outcome struct {
 	Stderr     string
 	Start, End time.Time
 	// Failure is nil when the provider's results stand. Otherwise it says why they do not, as one
-	// of *NotStartedError, *StartError, *TimeoutError, *InterruptedError, *ExitError or
-	// *OutputError (or, rarely, an I/O error of argus itself).
+	// of *NotStartedError, *StartError, *TimeoutError, *InterruptedError, *ExitError,
+	// *EscapedError, *OutputError or *ResultsError (or, rarely, an I/O error of argus itself).
+	// With a *ResultsError the results that can stand are kept, next to error results.
 	Failure error
 }
 
@@ -98,7 +102,12 @@ func (r *Runner) Run(ctx context.Context, t Task) Outcome {
 		if resp, err = decode(out); err == nil {
 			r.logger().LogAttrs(ctx, slog.LevelDebug, "provider finished", slog.String("job", t.Request.Job.Name),
 				slog.Duration("duration", end.Sub(start)), slog.Int("results", len(resp.Results)))
-			return Outcome{Results: resp.Results, Stderr: stderr, Start: start, End: end}
+			results, problem := vetResults(resp.Results, r.maxResults())
+			o := Outcome{Results: results, Stderr: stderr, Start: start, End: end}
+			if problem != nil { // not a typed nil in the interface
+				o.Failure = problem
+			}
+			return o
 		}
 		err = &OutputError{Err: err}
 	}
@@ -151,7 +160,7 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 	}
 	defer p.closeParent()
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = p.inR, p.outW, p.errW
-	err = cmd.Start()
+	proc, err := startProvider(cmd)
 	p.closeChild()
 	if err != nil {
 		if ctx.Err() != nil {
@@ -204,7 +213,10 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 		waitClosed(time.Until(time.Unix(0, at).Add(grace)), outDone, errDone)
 	}
 	killGroup(pid)
-	escaped := false
+	// On Linux, the processes of this job that left its group (setsid) and were re-parented to
+	// argus are killed here; elsewhere they are only noticed by holding the pipes open, below.
+	killed := finish(proc)
+	escaped := killed > 0
 	if !waitClosed(grace, outDone, errDone) {
 		// Something outside the group (it called setsid) holds the pipes open: stop reading.
 		escaped = true
@@ -234,11 +246,52 @@ func (r *Runner) execute(ctx context.Context, t Task, dir string, start time.Tim
 		}
 		return nil, stderr, fmt.Errorf("wait for provider %q: %w", t.Command.Path, waitErr)
 	case escaped:
-		return nil, stderr, &OutputError{Err: errors.New("a process started by the provider left its process group and kept stdout or stderr open after the provider exited; a provider must not leave processes behind")}
+		return nil, stderr, &EscapedError{Killed: killed}
 	case readErr != nil:
 		return nil, stderr, &OutputError{Err: fmt.Errorf("read provider stdout: %w", readErr)}
 	}
 	return out, stderr, nil
+}
+
+// vetResults holds a valid response to the rules that make its results deliverable. At most
+// limit results are kept, the excess becoming one error result. Titles must be unique within a
+// job, since a result's title is part of its stream's identity: results that share a title are
+// replaced by one error result of that title, so that the stream records that its state is
+// unknown rather than whichever of the conflicting statuses arrived last.
+func vetResults(results []sdk.Result, limit int) ([]sdk.Result, *ResultsError) {
+	var problem ResultsError
+	if len(results) > limit {
+		problem.Returned, problem.Limit = len(results), limit
+		results = results[:limit]
+	}
+	count := make(map[string]int, len(results))
+	for _, res := range results {
+		count[res.Title]++
+	}
+	for title, n := range count {
+		if n > 1 {
+			problem.Duplicates = append(problem.Duplicates, title)
+		}
+	}
+	if problem.Returned == 0 && len(problem.Duplicates) == 0 {
+		return results, nil
+	}
+	slices.Sort(problem.Duplicates)
+	out := make([]sdk.Result, 0, len(results)+1)
+	for _, res := range results {
+		if count[res.Title] == 1 {
+			out = append(out, res)
+		}
+	}
+	for _, title := range problem.Duplicates {
+		out = append(out, sdk.Result{Title: title, Status: sdk.StatusError, Reason: fmt.Sprintf(
+			"the provider returned %d results titled %q: titles must be unique within a job (each is a stream of its own), so argus cannot tell which status stands", count[title], title)})
+	}
+	if problem.Returned > 0 {
+		out = append(out, sdk.Result{Title: "too many results", Status: sdk.StatusError, Reason: fmt.Sprintf(
+			"the provider returned %d results; argus kept the first %d (raise --max-results if the job really has that many checks)", problem.Returned, problem.Limit)})
+	}
+	return out, &problem
 }
 
 // decode checks a provider's stdout as a protocol v1 response.
@@ -372,6 +425,13 @@ func (r *Runner) stderrLimit() int {
 		return r.StderrLimit
 	}
 	return DefaultStderrLimit
+}
+
+func (r *Runner) maxResults() int {
+	if r.MaxResults > 0 {
+		return r.MaxResults
+	}
+	return DefaultMaxResults
 }
 
 func (r *Runner) grace() time.Duration {

@@ -25,6 +25,10 @@ import (
 	"github.com/compliance-framework/argus/sdk"
 )
 
+// jobTokenPrefix starts the job token Linux providers get (see TestRunJobToken); tests that
+// compare whole environments leave it out.
+const jobTokenPrefix = "ARGUS_JOB_TOKEN=" //nolint:gosec // G101: a variable name, not a credential
+
 // self returns the command that runs the test binary as the named test provider.
 func self(t testing.TB, name string, args ...string) Command {
 	t.Helper()
@@ -199,6 +203,7 @@ func TestRunEnvironmentIsSanitized(t *testing.T) {
 		t.Fatalf("Failure = %v, stderr:\n%s", o.Failure, o.Stderr)
 	}
 	got := evidence[[]string](t, o, "env")
+	got = slices.DeleteFunc(got, func(kv string) bool { return strings.HasPrefix(kv, jobTokenPrefix) }) // see TestRunJobToken
 	slices.Sort(got)
 	want := append([]string{"ARGUS_PROTOCOL=1", "FOO=bar-last", "HOME=" + home, "LANG=C.UTF-8", "PATH=/usr/bin:/bin", "TMPDIR=" + tmp}, coverEnv()...)
 	slices.Sort(want)
@@ -325,9 +330,9 @@ func TestRunFailures(t *testing.T) {
 		},
 		{
 			name:    "unknown field",
-			command: self(t, "print", `{"results":[{"title":"t","status":"pass","severity":"high"}]}`),
+			command: self(t, "print", `{"results":[{"title":"t","status":"pass","colour":"red"}]}`),
 			check:   isA[*OutputError],
-			reason:  []string{`unknown field "severity"`},
+			reason:  []string{`unknown field "colour"`},
 		},
 		{
 			name:    "no results",
@@ -733,4 +738,64 @@ func runAll(ctx context.Context, r *Runner, tasks []Task, parallel int, done fun
 		})
 	}
 	_ = g.Wait() // the tasks report through done, never through the group
+}
+
+// Results that share a title would put conflicting statuses into one stream in random order:
+// they become one error result naming the title (issue 15, item 10). More results than the
+// limit are cut, the excess becoming an error result (item 12).
+func TestRunVetsResults(t *testing.T) {
+	tests := []struct {
+		name    string
+		max     int
+		results string
+		want    []sdk.Result
+		failure string
+	}{
+		{
+			name:    "unique titles stand",
+			results: `{"title":"a","status":"pass"},{"title":"b","status":"fail"}`,
+			want:    []sdk.Result{{Title: "a", Status: sdk.StatusPass}, {Title: "b", Status: sdk.StatusFail}},
+		},
+		{
+			name:    "duplicate titles",
+			results: `{"title":"a","status":"pass"},{"title":"dup","status":"pass"},{"title":"b","status":"fail"},{"title":"dup","status":"fail"}`,
+			want: []sdk.Result{{Title: "a", Status: sdk.StatusPass}, {Title: "b", Status: sdk.StatusFail},
+				{Title: "dup", Status: sdk.StatusError, Reason: `the provider returned 2 results titled "dup": titles must be unique within a job (each is a stream of its own), so argus cannot tell which status stands`}},
+			failure: `provider returned several results titled "dup" (titles must be unique within a job)`,
+		},
+		{
+			name:    "more than the limit",
+			max:     2,
+			results: `{"title":"a","status":"pass"},{"title":"b","status":"pass"},{"title":"c","status":"pass"}`,
+			want: []sdk.Result{{Title: "a", Status: sdk.StatusPass}, {Title: "b", Status: sdk.StatusPass},
+				{Title: "too many results", Status: sdk.StatusError, Reason: "the provider returned 3 results; argus kept the first 2 (raise --max-results if the job really has that many checks)"}},
+			failure: "provider returned 3 results, more than the 2 argus keeps of one job",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := testRunner(t)
+			r.MaxResults = tt.max
+			o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "print", `{"results":[`+tt.results+`]}`), Request: testRequest(), Timeout: time.Minute})
+			if diff := cmp.Diff(tt.want, o.Results); diff != "" {
+				t.Errorf("results (-want +got):\n%s", diff)
+			}
+			switch {
+			case tt.failure == "" && o.Failure != nil:
+				t.Errorf("Failure = %v, want none", o.Failure)
+			case tt.failure != "" && (o.Failure == nil || o.Failure.Error() != tt.failure):
+				t.Errorf("Failure = %v, want %q", o.Failure, tt.failure)
+			}
+		})
+	}
+}
+
+func TestRunDefaultResultLimit(t *testing.T) {
+	r := testRunner(t)
+	r.OutputLimit = 4 << 20
+	o := r.Run(t.Context(), Task{EnvAllow: coverAllow(), Command: self(t, "many", strconv.Itoa(DefaultMaxResults+5)), Request: testRequest(), Timeout: time.Minute})
+	if len(o.Results) != DefaultMaxResults+1 || o.Results[DefaultMaxResults].Status != sdk.StatusError {
+		t.Fatalf("got %d results (failure %v), want %d and an error result", len(o.Results), o.Failure, DefaultMaxResults+1)
+	}
+	isA[*ResultsError](t, o.Failure)
 }

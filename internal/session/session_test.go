@@ -47,7 +47,7 @@ func collect(t *testing.T, s *Session) {
 	run := &result.Run{ID: "00000000-0000-4000-8000-000000000001", Started: time.Now()}
 	job := result.Job{Name: "j", Provider: "builtin/file", Start: time.Now(), End: time.Now(),
 		Subject: sdk.Subject{Type: "host", Identifier: "h"}, Results: []sdk.Result{{Title: "t", Status: sdk.StatusPass}}}
-	if err := s.Collector().Collect(run, job); err != nil {
+	if _, err := s.Collector().Collect(run, job); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -67,7 +67,7 @@ job "backups" {
 	for _, want := range []string{
 		`(?m)^PASS .*` + regexp.QuoteMeta(fresh) + ` is fresh`,
 		`(?m)^FAIL .*` + regexp.QuoteMeta(stale) + ` is fresh.*modified 3\.0 days ago \(limit 2\)`,
-		`(?m)^ERROR .*missing is fresh\n\s+No such file or directory`,
+		`(?m)^ERROR .*missing is fresh \[medium\]\n\s+No such file or directory`,
 	} {
 		if !regexp.MustCompile(want).MatchString(out) {
 			t.Errorf("assess output lacks %s:\n%s", want, out)
