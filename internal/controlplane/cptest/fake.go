@@ -138,10 +138,12 @@ type ConfigFetch struct {
 
 // ConfigReport is one PUT /api/agent/instances/{instanceId}/config-report, accepted or not.
 type ConfigReport struct {
-	InstanceID string         `json:"instance_id"`
-	Status     int            `json:"status"`
-	Body       map[string]any `json:"body,omitempty"` // the report, when it decoded
-	Raw        string         `json:"raw,omitempty"`  // the body as sent, for secret checks
+	InstanceID string `json:"instance_id"`
+	Status     int    `json:"status"`
+	// Body is the report as decoded; it stays out of the dump (print it with "fakecp report"),
+	// so that counting a label in the dump counts evidence only.
+	Body map[string]any `json:"-"`
+	Raw  string         `json:"raw,omitempty"` // the body as sent, for secret checks
 }
 
 // Rejection is a request the fake refused on its merits (bad shape, bad media type, bad

@@ -239,6 +239,10 @@ func LastReport(r Recording, args []string) (string, error) {
 			return "", fmt.Errorf("fakecp report: %q is not between 1 and %d", args[0], len(acc))
 		}
 	}
-	b, err := json.MarshalIndent(acc[n-1].Body, "", "  ")
+	var body map[string]any
+	if err := json.Unmarshal([]byte(acc[n-1].Raw), &body); err != nil {
+		return "", fmt.Errorf("fakecp report: %w", err)
+	}
+	b, err := json.MarshalIndent(body, "", "  ")
 	return string(b) + "\n", err
 }
