@@ -108,6 +108,11 @@ func TestKillAssess(t *testing.T) {
 	stateDir := filepath.Join(work, "state")
 	args := []string{"assess", "--config", cfg, "--state-dir", stateDir, "--all", "--parallel", "4", "--retry-budget", "2s", "--lock-timeout", "10s"}
 
+	// How long one run takes here (the same jobs, no control plane): the kill moments are drawn
+	// over that span, so that kills find jobs finished, running and not started on a fast
+	// machine as on a loaded one under the race detector.
+	span := calibrateRun(t, work, hcl.String(), fake.URL)
+
 	seed := time.Now().UnixNano()
 	t.Logf("seed %d (kill delays are drawn from it)", seed)
 	rng := rand.New(rand.NewPCG(uint64(seed), 0)) //nolint:gosec // G404: kill moments must be reproducible from the logged seed, not unpredictable
@@ -117,9 +122,8 @@ func TestKillAssess(t *testing.T) {
 	killedWithWork := 0
 	for i := range 8 {
 		started := time.Now()
-		// A run takes about 1.5s (30 jobs of 0.10-0.19s, 4 at a time, then delivery): most
-		// kills land while jobs run, some during delivery, a few after the end.
-		delay := time.Duration(rng.Int64N(int64(1800 * time.Millisecond)))
+		// Most kills land while jobs run, some during delivery, a few after the end.
+		delay := time.Duration(rng.Int64N(int64(span)))
 		cmd := argusCmd(t.Context(), t, work, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
@@ -286,4 +290,28 @@ func checkAfterKill(t *testing.T, iter int, stateDir string, fake *cptest.Fake, 
 		oldRuns[f.runID] = true
 	}
 	return finished, delivered
+}
+
+// calibrateRun runs the kill test's jobs once to the end, without a control plane and in a
+// state directory of its own, and returns 1.2 times how long that took: the span kill moments
+// are drawn from.
+func calibrateRun(t *testing.T, work, hcl, cpURL string) time.Duration {
+	t.Helper()
+	dir := filepath.Join(work, "calibrate")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	local := strings.Replace(hcl, fmt.Sprintf("control_plane {\n  url = %q\n}\n", cpURL), "", 1)
+	cfg := filepath.Join(dir, "kill.argus.hcl")
+	if err := os.WriteFile(cfg, []byte(local), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	cmd := argusCmd(t.Context(), t, work, "assess", "--config", cfg, "--state-dir", filepath.Join(dir, "state"), "--all", "--parallel", "4")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("calibration run: %v\n%s", err, out)
+	}
+	span := time.Since(start) * 6 / 5
+	t.Logf("a whole run takes %v here; kills are drawn from [0, %v)", time.Since(start).Round(time.Millisecond), span.Round(time.Millisecond))
+	return span
 }
