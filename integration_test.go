@@ -250,6 +250,10 @@ job "it-fail" {
 		t.Errorf("states %v, want satisfied and not-satisfied", states)
 	}
 
+	// A Compliance Framework plugin from an OCI registry: its evidence reaches the API, 201, in
+	// the plugin's own streams.
+	checkCCFPluginDelivery(t, base)
+
 	if user, pass := os.Getenv("ARGUS_CCF_USER"), os.Getenv("ARGUS_CCF_PASSWORD"); user != "" && pass != "" {
 		checkHeartbeatOverTime(t, base, user, pass)
 	} else {

@@ -19,6 +19,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/compliance-framework/argus/internal/controlplane/cptest"
+	"github.com/compliance-framework/argus/internal/ocitest"
 	"github.com/compliance-framework/argus/internal/registrytest"
 )
 
@@ -76,6 +77,7 @@ func scriptCmds(t *testing.T) map[string]func(ts *testscript.TestScript, neg boo
 		"registry":   regs.cmd,
 		"executable": writeExecutable,
 		"httpserve":  (&httpServers{m: map[*testscript.TestScript]*httptest.Server{}}).cmd,
+		"ocireg":     (&ociRegistries{t: t, m: map[*testscript.TestScript]*ocitest.Registry{}}).cmd,
 	}
 	maps.Copy(cmds, cptest.Cmds())
 	return cmds

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/alecthomas/kong"
@@ -101,7 +102,10 @@ func run(ctx context.Context, args []string, stdio IO, grammar any, g *Globals) 
 		if r := recover(); r != nil {
 			c, ok := r.(kongExit)
 			if !ok {
-				panic(r)
+				// A crash is argus's bug, not the caller's: the table gives it the code of a
+				// run that did not complete, never 2 (Go's own exit status for a panic).
+				code = finish(ctx, &exitcode.CrashError{Value: r, Stack: debug.Stack()}, stdio.Stderr)
+				return
 			}
 			// kong has printed its help, or its own usage error: the table gives the code.
 			var err error

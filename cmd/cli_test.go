@@ -42,3 +42,24 @@ func TestKongFailuresAreUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+type crashCmd struct{}
+
+func (crashCmd) Run() error { panic("boom") }
+
+// A crash in argus is the incomplete code with the panic and its stack, never Go's 2 (which
+// the table keeps for "nothing ran because of how argus was called").
+func TestCrashIsIncomplete(t *testing.T) {
+	var cli struct {
+		Globals
+		Crash crashCmd `cmd:""`
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"crash"}, IO{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) (string, bool) { return "", false }}, &cli, &cli.Globals)
+	if code != int(exitcode.Incomplete) {
+		t.Errorf("exit code %d, want %d (incomplete)\nstderr: %s", code, exitcode.Incomplete, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "internal error (a bug in argus") || !strings.Contains(stderr.String(), "panic: boom") || !strings.Contains(stderr.String(), "crashCmd.Run") {
+		t.Errorf("stderr lacks the panic and its stack:\n%s", &stderr)
+	}
+}

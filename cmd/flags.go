@@ -25,7 +25,7 @@ func (f *waiverFlags) applyWaivers(w *workspace.Workspace) { w.WaiverFiles = f.W
 
 // stateFlags find the state directory and say how long to wait for its lock.
 type stateFlags struct {
-	StateDir    string        `placeholder:"DIR" help:"Where argus keeps what ran when, and the outbox (default: argus.state_dir, .argus in CI, else $XDG_STATE_HOME/argus/<config>)."`
+	StateDir    string        `placeholder:"DIR" help:"Where argus keeps what ran when, and the outbox (default: argus.state_dir, .argus/<config> in CI, else $XDG_STATE_HOME/argus/<config>); one directory serves one control plane."`
 	LockTimeout time.Duration `default:"30s" help:"How long to wait for another argus run on the same state to finish before giving up with exit code ${exit_usage}."`
 }
 

@@ -47,7 +47,7 @@ func (c *OutboxListCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace
 	if err != nil {
 		return err
 	}
-	l, err := ob.Scan()
+	l, err := ob.Index() // without payloads: a backlog of 100,000 results lists in a few tens of MB
 	if err != nil {
 		return err
 	}
@@ -57,12 +57,15 @@ func (c *OutboxListCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace
 	}
 	tw := tabwriter.NewWriter(a.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tCREATED\tATTEMPTS\tSTATE\tLAST ERROR")
-	for _, it := range l.Items {
+	for i, it := range l.Items {
 		st := "waiting"
 		if it.Permanent {
 			st = "rejected"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", it.ID, it.Created.UTC().Format(time.RFC3339), it.Attempts, st, it.LastError)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%-8s\t%s\n", it.ID, it.Created.UTC().Format(time.RFC3339), it.Attempts, st, it.LastError)
+		if i%1024 == 1023 { // the columns have fixed widths: flushing keeps the table out of memory
+			_ = tw.Flush() // a write error is reported by the last Flush
+		}
 	}
 	for _, c := range l.Corrupt {
 		fmt.Fprintf(tw, "%s\t-\t-\tcorrupt\t%v (inspect %s, then drop it)\n", c.ID, c.Err, c.Path)

@@ -2,8 +2,9 @@
 # The real wire format: start a real Compliance Framework API (compliance-framework/api, built
 # from the Go module proxy and run as an external program by .ci/ccf-up.sh, with a
 # throwaway PostgreSQL) and run TestRealAPI against it: argus assess through the CLI, heartbeat
-# and evidence answered 201, the outbox empty, the evidence streams continued by a second run
-# (root package), and the client's own round trip (internal/controlplane). The step fails if
+# and evidence answered 201, the outbox empty, the evidence streams continued by a second run,
+# the test CCF plugin's evidence (pulled from a real OCI registry: step 15 installs it) in its
+# own streams (root package), and the client's own round trip (internal/controlplane). The step fails if
 # either test is skipped. It skips (exit 0, loudly) only when this is not root (ccf-up.sh needs
 # root for PostgreSQL); the wire format is then NOT proven on this machine. Nothing outside the
 # repository is used: .ci/ccf-up.sh is the repository's own copy of the script.

@@ -1,9 +1,11 @@
 package agentremote
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/compliance-framework/argus/internal/agentconfig"
@@ -12,14 +14,14 @@ import (
 )
 
 // This file is the one join between the protocol and the configuration loader.
-// TODO(issue 12 integration): when config.Job grows policies, policy_data, policy_behavior
-// and config.Provider kind/protocol_version, map them in FromConfig and ToConfig.
 
 // FromConfig projects the configuration's jobs, and lists its providers by source.
 func FromConfig(cfg *config.Config) ([]Job, map[string]string) {
 	sources := map[string]string{}
 	bySource := map[string]string{}
+	byName := map[string]config.Provider{}
 	for _, p := range cfg.Providers {
+		byName[p.Name] = p
 		sources[p.Name] = p.Source
 		if _, dup := bySource[p.Source]; !dup {
 			bySource[p.Source] = p.Name
@@ -36,8 +38,15 @@ func FromConfig(cfg *config.Config) ([]Job, map[string]string) {
 		if sched == "always" {
 			sched = ""
 		}
-		jobs = append(jobs, Job{Name: j.Name, Provider: j.Provider, Source: src, Schedule: sched,
-			Config: j.Config, Labels: maps.Clone(j.Labels)})
+		pj := Job{Name: j.Name, Provider: j.Provider, Source: src, Schedule: sched,
+			Config: j.Config, Labels: maps.Clone(j.Labels)}
+		if p, ok := byName[j.Provider]; ok && p.IsCCFPlugin() {
+			pj.Policies = slices.Clone(j.Policies)
+			pj.PolicyData = j.PolicyData
+			pj.PolicyBehavior = j.PolicyBehavior
+			pj.ProtocolVersion = p.ProtocolVersion
+		}
+		jobs = append(jobs, pj)
 	}
 	return jobs, bySource
 }
@@ -49,6 +58,10 @@ func ToConfig(cfg *config.Config, jobs []Job, hostname string) error {
 	old := map[string]config.Job{}
 	for _, j := range cfg.Jobs {
 		old[j.Name] = j
+	}
+	providers := map[string]config.Provider{}
+	for _, p := range cfg.Providers {
+		providers[p.Name] = p
 	}
 	out := make([]config.Job, 0, len(jobs))
 	for _, j := range jobs {
@@ -68,6 +81,19 @@ func ToConfig(cfg *config.Config, jobs []Job, hostname string) error {
 			cj.Config = []byte(`{}`)
 		}
 		cj.Labels = j.Labels
+		cj.PluginConfig, cj.Policies, cj.PolicyData, cj.PolicyBehavior = nil, nil, nil, nil
+		if p, ok := providers[j.Provider]; ok && p.IsCCFPlugin() {
+			pc, err := pluginConfig(cj.Config)
+			if err != nil {
+				return fmt.Errorf("plugins.%s.config: %w", j.Name, err)
+			}
+			cj.PluginConfig = pc
+			cj.Policies = j.Policies
+			if len(cj.Policies) == 0 {
+				cj.Policies = p.Policies // the provider's default, as the loader does
+			}
+			cj.PolicyData, cj.PolicyBehavior = j.PolicyData, j.PolicyBehavior
+		}
 		out = append(out, cj)
 	}
 	slices.SortFunc(out, func(a, b config.Job) int { return strings.Compare(a.Name, b.Name) })
@@ -104,8 +130,36 @@ func SettingsOf(cfg *config.Config) Settings {
 	return s
 }
 
-// isCCFPlugin says which providers of cfg are CCF plugins. None is until the configuration
-// loader knows the kind (issue 12 integration).
-func isCCFPlugin(*config.Config) func(string) bool {
-	return func(string) bool { return false }
+// isCCFPlugin says which providers of cfg are CCF plugins.
+func isCCFPlugin(cfg *config.Config) func(string) bool {
+	ccf := map[string]bool{}
+	for _, p := range cfg.Providers {
+		ccf[p.Name] = p.IsCCFPlugin()
+	}
+	return func(name string) bool { return ccf[name] }
+}
+
+// pluginConfig is a CCF plugin's config as the map of strings its Configure receives: scalars
+// only, as the loader requires.
+func pluginConfig(raw []byte) (map[string]string, error) {
+	var m map[string]any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch t := v.(type) {
+		case string:
+			out[k] = t
+		case bool:
+			out[k] = strconv.FormatBool(t)
+		case float64:
+			out[k] = strconv.FormatFloat(t, 'f', -1, 64)
+		default:
+			return nil, fmt.Errorf("%s: a CCF plugin's config values are strings, numbers or booleans", k)
+		}
+	}
+	return out, nil
 }

@@ -24,9 +24,9 @@ type queued struct {
 }
 
 // Enqueue makes the report durable in the outbox, so that it reaches the API after an outage.
-// A report replaces the instance's earlier ones still waiting: the API keeps only the latest,
-// and sending a stale one after a newer one would misstate what runs.
-func Enqueue(ob *outbox.Outbox, instanceID uuid.UUID, r *Report) error {
+// A report replaces the earlier ones for the same control plane still waiting: the API keeps
+// only the latest, and sending a stale one after a newer one would misstate what runs.
+func Enqueue(ob *outbox.Outbox, controlPlane string, instanceID uuid.UUID, r *Report) error {
 	body, err := encodeReport(r)
 	if err != nil {
 		return fmt.Errorf("encode config report: %w", err)
@@ -41,11 +41,11 @@ func Enqueue(ob *outbox.Outbox, instanceID uuid.UUID, r *Report) error {
 	}
 	var stale []string
 	for _, it := range items {
-		if it.Kind == outbox.KindConfigReport {
+		if it.Kind == outbox.KindConfigReport && it.ControlPlane == controlPlane {
 			stale = append(stale, it.ID)
 		}
 	}
-	if _, err := ob.Put(outbox.Item{Kind: outbox.KindConfigReport, Payload: payload}); err != nil {
+	if _, err := ob.Put(outbox.Item{Kind: outbox.KindConfigReport, Payload: payload, ControlPlane: controlPlane}); err != nil {
 		return err
 	}
 	if len(stale) > 0 {

@@ -152,8 +152,12 @@ func Resolve(ctx context.Context, in Input) Outcome {
 				rep.Status, rep.Reason = StatusFailed, ReasonUnsupported
 				var ee *EnvError
 				var ce *checkError
+				var fe *ForbiddenError
 				if errors.As(aerr, &ce) {
 					rep.Status, rep.Reason = StatusRejected, ReasonInvalidConfig
+				}
+				if errors.As(aerr, &fe) {
+					rep.Status, rep.Reason = StatusRejected, ReasonForbiddenChanges
 				}
 				if errors.As(aerr, &ee) {
 					rep.Status, rep.Reason = StatusRejected, ReasonEnvMissing
@@ -215,7 +219,8 @@ func applyDoc(eff Document, in Input) ([]Job, error) {
 	if in.Check != nil {
 		if err := in.Check(jobs); err != nil {
 			var ue *UnsupportedError
-			if errors.As(err, &ue) {
+			var fe *ForbiddenError
+			if errors.As(err, &ue) || errors.As(err, &fe) {
 				return nil, err
 			}
 			return nil, &checkError{err}

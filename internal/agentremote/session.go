@@ -22,13 +22,16 @@ type Request struct {
 	Config *config.Config
 	// Client is nil when the invocation must not touch the network (plans, dry runs): the last
 	// good overlay then applies as it would have, and nothing is reported.
-	Client   Client
-	Outbox   *outbox.Outbox // where the report waits for delivery; nil with a nil Client
-	StateDir string
-	Getenv   func(string) (string, bool)
-	Secrets  []string
-	Version  string
-	Logger   *slog.Logger
+	Client Client
+	Outbox *outbox.Outbox // where the report waits for delivery; nil with a nil Client
+	// ControlPlane is the control plane's normalised URL, recorded in the outbox item so that
+	// another configuration sharing the state directory never sends it.
+	ControlPlane string
+	StateDir     string
+	Getenv       func(string) (string, bool)
+	Secrets      []string
+	Version      string
+	Logger       *slog.Logger
 }
 
 // Result is what the heartbeat carries.
@@ -59,6 +62,9 @@ func Sync(ctx context.Context, req Request) Result {
 		Secrets: req.Secrets, Hostname: host, Version: req.Version, Now: time.Now,
 		Check: func(js []Job) error {
 			if err := CheckJobs(js); err != nil {
+				return err
+			}
+			if err := checkRemoteProviders(js, jobs, req.Config.RemoteProvider); err != nil {
 				return err
 			}
 			return checkPolicyFields(js, isCCFPlugin(req.Config))
@@ -92,7 +98,7 @@ func Sync(ctx context.Context, req Request) Result {
 	}
 	id, err := st.InstanceID()
 	if err == nil {
-		err = Enqueue(req.Outbox, id, out.Report)
+		err = Enqueue(req.Outbox, req.ControlPlane, id, out.Report)
 	}
 	if err != nil {
 		log.WarnContext(ctx, "config report not queued", "err", err)
@@ -125,6 +131,9 @@ func (e *UnsupportedError) Error() string { return e.Msg }
 func checkPolicyFields(jobs []Job, ccf func(provider string) bool) error {
 	for _, j := range jobs {
 		if ccf(j.Provider) {
+			if _, err := pluginConfig(j.Config); err != nil {
+				return fmt.Errorf("plugins.%s.config: %w", j.Name, err)
+			}
 			continue
 		}
 		if len(j.Policies) > 0 || len(j.PolicyData) > 0 || len(j.PolicyBehavior) > 0 || j.ProtocolVersion != 0 {
@@ -132,4 +141,38 @@ func checkPolicyFields(jobs []Job, ccf func(provider string) bool) error {
 		}
 	}
 	return nil
+}
+
+// ForbiddenError is an effective configuration the host's own settings forbid.
+type ForbiddenError struct{ Msg string }
+
+func (e *ForbiddenError) Error() string { return e.Msg }
+
+// checkRemoteProviders holds every job the overlay supplies (a new one, or one whose provider
+// or config it changes) to the local configuration's allow-list (config.RemoteProvider, the
+// one check for jobs from a remote source). Without it an overlay could point a job at
+// builtin/command, an already-used and so "safe" source, and run any command on this host.
+func checkRemoteProviders(eff, base []Job, allowed func(provider string) error) error {
+	before := map[string]Job{}
+	for _, j := range base {
+		before[j.Name] = j
+	}
+	for _, j := range eff {
+		b, ok := before[j.Name]
+		if ok && b.Provider == j.Provider && sameJSON(normalizedConfig(b.Config), normalizedConfig(j.Config)) {
+			continue
+		}
+		if err := allowed(j.Provider); err != nil {
+			return &ForbiddenError{Msg: fmt.Sprintf("plugins.%s: %v", j.Name, err)}
+		}
+	}
+	return nil
+}
+
+func normalizedConfig(raw []byte) any {
+	v, err := decode(raw)
+	if err != nil {
+		return string(raw)
+	}
+	return v
 }

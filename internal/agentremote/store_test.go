@@ -58,7 +58,7 @@ func TestEnqueueSupersedes(t *testing.T) {
 	}
 	id := uuid.New()
 	for i := range 3 {
-		if err := Enqueue(ob, id, &Report{Mode: ModeReport, Hostname: string(rune('a' + i))}); err != nil {
+		if err := Enqueue(ob, "https://cp", id, &Report{Mode: ModeReport, Hostname: string(rune('a' + i))}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -12,10 +12,14 @@
 //     something that runs it: Resolver.Command gives the runner.Command for a provider
 //     (install.Resolver: a built-in re-executing argus, or an installed entrypoint verified
 //     against the lock file), and Runner.Run runs that command for one job under the
-//     argus protocol (runner.Runner). A second kind of provider (go-plugin CCF plugins) comes
-//     in at these two seams, beside the argus-protocol ones: a resolver for its providers and
-//     a runner for what it resolves to. The Executor keeps planning, state, collection and
-//     reporting the same for every kind, and never asks which kind a provider is.
+//     argus protocol (runner.Runner). The second kind of provider, Compliance Framework
+//     plugins (go-plugin), comes in at the same seam: when the configuration has any, the
+//     Resolver is also a PluginResolver whose Plugins prepares each of their jobs (verifying
+//     the plugin and its policy bundles before anything runs) and runs it (internal/ccfjob).
+//     Executor.resolve is the one place that looks at a provider's kind, to pick which of the
+//     two turns a due job into a run; planning, parallelism, state, collection and reporting
+//     are the same for every kind. A plugin job's own documents (its evidence in its streams,
+//     template batches) travel with its result.Job (Deliveries) to the Collector.
 //   - Runner runs one provider process; Collector keeps a finished job's results durably (the
 //     session's outbox) before the state records it; StateRecorder is the state file.
 //

@@ -38,6 +38,21 @@ type Resolver interface {
 	Command(ctx context.Context, provider string) (runner.Command, error)
 }
 
+// Plugins is the second kind of provider: Compliance Framework plugins, run over go-plugin
+// rather than argus's JSON protocol. Prepare verifies what a job needs (the plugin and its
+// policy bundles, against the lock, never downloading) before anything runs, as the Resolver
+// does for argus providers.
+type Plugins interface {
+	Prepare(ctx context.Context, job *config.Job) (PluginJob, error)
+}
+
+// PluginJob is one prepared CCF plugin job.
+type PluginJob interface {
+	// Run runs the job once: its outcome as reports show it, and the plugin's own documents
+	// for the control plane (evidence in the plugin's streams, template batches).
+	Run(ctx context.Context, runID string) (runner.Outcome, []result.Delivery)
+}
+
 // Collector keeps a finished job's results durably (in the outbox) before the state file
 // records the job as finished: a crash between the two runs the job again rather than losing
 // its results.
@@ -76,6 +91,8 @@ type Executor struct {
 	Runner   Runner        // required
 	State    StateRecorder // required
 	Resolver Resolver      // required
+	// Plugins runs the jobs of CCF plugin providers; nil when the configuration has none.
+	Plugins Plugins
 	// Collector, when set, is given each finished job before its end is recorded.
 	Collector Collector
 	// JobDone, when set, is called with each finished job, one call at a time, as jobs finish.
@@ -122,16 +139,9 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 
 	// Resolve every provider before running anything: a missing or tampered provider stops the
 	// whole invocation rather than leaving half the jobs run.
-	commands := make(map[string]runner.Command)
-	for _, p := range due {
-		if _, ok := commands[p.Job.Provider]; ok {
-			continue
-		}
-		c, err := e.Resolver.Command(ctx, p.Job.Provider)
-		if err != nil {
-			return Executed{}, &ProviderError{Job: p.Job.Name, Provider: p.Job.Provider, Err: err}
-		}
-		commands[p.Job.Provider] = c
+	runs, err := e.resolve(ctx, cfg, due)
+	if err != nil {
+		return Executed{}, err
 	}
 
 	var (
@@ -146,7 +156,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 		}
 	}
 
-	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path}
+	run := &result.Run{ID: uuid.NewString(), Started: now().UTC(), Config: cfg.Path, Jobs: make([]result.Job, 0, len(due))}
 	rules := cfg.WaiverRules()
 	parallel := max(e.Parallel, 1)
 	g := new(errgroup.Group)
@@ -181,12 +191,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 				mu.Unlock()
 				return nil
 			}
-			out := e.Runner.Run(ctx, runner.Task{
-				Command:  commands[job.Provider],
-				Request:  request(run.ID, job, start),
-				Timeout:  job.Timeout,
-				EnvAllow: job.EnvAllow,
-			})
+			out, deliveries := runs[job.Name](ctx, run.ID, start)
 			if out.Failure != nil && ctx.Err() != nil {
 				// Stopped by the interrupt, not a finding about the subject: leave the job
 				// unfinished in the state file so that the next invocation runs it again.
@@ -197,6 +202,9 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 				return nil
 			}
 			rj := jobResult(job, out, rules, now())
+			if deliveries != nil {
+				rj.OwnStreams, rj.Deliveries = true, deliveries
+			}
 			var err error
 			if e.Collector != nil {
 				if rj, err = e.Collector.Collect(run, rj); err != nil {
@@ -229,6 +237,57 @@ func (e *Executor) Execute(ctx context.Context, cfg *config.Config, due []Planne
 	slices.SortFunc(run.Jobs, func(a, b result.Job) int { return cmp.Compare(a.Name, b.Name) })
 	run.UnusedWaivers = unusedWaivers(rules, run.Jobs, run.Ended)
 	return Executed{Run: run, NotRun: notRun}, stateErr
+}
+
+// runJob runs one due job of whichever kind its provider is. Deliveries is nil for argus
+// providers, whose results become argus evidence, and non-nil for CCF plugins.
+type runJob func(ctx context.Context, runID string, start time.Time) (out runner.Outcome, deliveries []result.Delivery)
+
+// resolve verifies every due job's provider and returns how each job runs.
+func (e *Executor) resolve(ctx context.Context, cfg *config.Config, due []Planned) (map[string]runJob, error) {
+	ccf := map[string]bool{}
+	for _, p := range cfg.Providers {
+		ccf[p.Name] = p.IsCCFPlugin()
+	}
+	commands := make(map[string]runner.Command)
+	runs := make(map[string]runJob, len(due))
+	for _, p := range due {
+		job := p.Job
+		if ccf[job.Provider] {
+			if e.Plugins == nil {
+				return nil, &ProviderError{Job: job.Name, Provider: job.Provider, Err: fmt.Errorf("this argus was not set up to run CCF plugins")}
+			}
+			pj, err := e.Plugins.Prepare(ctx, job)
+			if err != nil {
+				return nil, &ProviderError{Job: job.Name, Provider: job.Provider, Err: err}
+			}
+			runs[job.Name] = func(ctx context.Context, runID string, _ time.Time) (runner.Outcome, []result.Delivery) {
+				out, d := pj.Run(ctx, runID)
+				if d == nil {
+					d = []result.Delivery{}
+				}
+				return out, d
+			}
+			continue
+		}
+		c, ok := commands[job.Provider]
+		if !ok {
+			var err error
+			if c, err = e.Resolver.Command(ctx, job.Provider); err != nil {
+				return nil, &ProviderError{Job: job.Name, Provider: job.Provider, Err: err}
+			}
+			commands[job.Provider] = c
+		}
+		runs[job.Name] = func(ctx context.Context, runID string, start time.Time) (runner.Outcome, []result.Delivery) {
+			return e.Runner.Run(ctx, runner.Task{
+				Command:  c,
+				Request:  request(runID, job, start),
+				Timeout:  job.Timeout,
+				EnvAllow: job.EnvAllow,
+			}), nil
+		}
+	}
+	return runs, nil
 }
 
 func request(runID string, job *config.Job, start time.Time) sdk.Request {

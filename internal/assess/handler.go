@@ -36,6 +36,13 @@ type Providers interface {
 	Resolver(ctx context.Context, cfg *config.Config) (Resolver, error)
 }
 
+// PluginResolver is a Resolver of a configuration with CCF plugin providers: it also gives
+// what runs their jobs (the second kind of provider, see Plugins).
+type PluginResolver interface {
+	Resolver
+	Plugins() Plugins
+}
+
 // Request is one `argus assess` (or `argus plan`, which is a dry run).
 type Request struct {
 	All  bool     // every selected job is due, whatever its schedule
@@ -152,6 +159,9 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		Logger:   logger,
 		Now:      h.Now,
 	}
+	if pr, ok := res.(PluginResolver); ok {
+		exec.Plugins = pr.Plugins()
+	}
 	if sess != nil {
 		exec.Collector = sess.Collector()
 	}
@@ -160,7 +170,12 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 		return Outcome{}, runErr
 	}
 	run := executed.Run
-	if len(due) > 0 {
+	switch {
+	case len(due) > 0 && len(run.Jobs) == 0:
+		// Due jobs were stopped before any finished (a signal, a state write that failed):
+		// "No job was due" would be false.
+		fmt.Fprintf(view, "Nothing finished: %d due job(s) did not run.\n", executed.NotRun)
+	case len(due) > 0:
 		_ = term.Tally(run)
 	}
 	opts := report.Options{
@@ -180,7 +195,19 @@ func (h *Handler) Assess(ctx context.Context, req *Request) (Outcome, error) {
 	if sess != nil {
 		pending = sess.Deliver(ctx)
 	}
-	return Outcome{Run: run, Exit: decide(run.Verdict(req.FailOn), pending, runErr)}, nil
+	if ctx.Err() != nil {
+		// A signal during the final delivery is still an interrupt (130/143), not an
+		// outage: what was not sent waits in the outbox.
+		return Outcome{Run: run, Exit: outcome.Outcome{Kind: outcome.Interrupted, NotRun: executed.NotRun, Kept: pending > 0, Pending: pending}}, nil
+	}
+	exit := decide(run.Verdict(req.FailOn), pending, runErr)
+	if req.FailOn == result.FailOnNever && exit.Kind == outcome.Undelivered {
+		// --fail-on never reports only (README "Exit codes"): results waiting in the outbox
+		// are said, not failed on. A report or state write that failed still gives 3.
+		exit.Kind = outcome.Passed
+	}
+	exit.NotRun = executed.NotRun
+	return Outcome{Run: run, Exit: exit}, nil
 }
 
 // decide is the exit decision of a run that was not interrupted: a failed gate first (a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -340,5 +341,83 @@ func TestParallelism(t *testing.T) {
 	}
 	if got := parallelism(0, testConfig()); got < 1 {
 		t.Errorf("default: %d, want the CPUs", got)
+	}
+}
+
+// Issue 15 item 17: a signal during the final delivery is an interrupt (143), not an outage (4).
+func TestAssessSignalDuringFinalDeliveryIsInterrupted(t *testing.T) {
+	fake := cptest.New(cptest.Options{})
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "evidence") {
+			cancel(errors.New("test signal")) // SIGTERM while results are being sent
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	cfg := testConfig(job("a", "always"))
+	cfg.ControlPlane = &config.ControlPlane{URL: srv.URL}
+	var stdout, stderr bytes.Buffer
+	ws := newWorkspace(t, cfg)
+	defer ws.close()
+	out, err := newHandler(ws, &fakeRunner{outcome: pass}, &stdout, &stderr).Assess(ctx, &Request{All: true, FailOn: result.FailOnFail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Exit.Kind != outcome.Interrupted || !out.Exit.Kept || out.Exit.Pending == 0 {
+		t.Errorf("outcome = %+v, want interrupted with the results kept", out.Exit)
+	}
+}
+
+// Issue 15 item 17: --fail-on never reports only (README): results waiting in the outbox are
+// said (Pending), not failed on.
+func TestAssessFailOnNeverWithUndeliveredResultsPasses(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) }))
+	defer srv.Close()
+	cfg := testConfig(job("a", "always"))
+	cfg.ControlPlane = &config.ControlPlane{URL: srv.URL}
+	for _, tt := range []struct {
+		failOn result.FailOn
+		want   outcome.Kind
+	}{{result.FailOnNever, outcome.Passed}, {result.FailOnFail, outcome.Undelivered}} {
+		var stdout, stderr bytes.Buffer
+		ws := newWorkspace(t, cfg)
+		out, err := newHandler(ws, &fakeRunner{outcome: status(sdk.StatusFail)}, &stdout, &stderr).Assess(context.Background(), &Request{All: true, FailOn: tt.failOn})
+		ws.close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tt.failOn == result.FailOnFail {
+			tt.want = outcome.GateFailed // the failed result still fails its gate
+		}
+		if out.Exit.Kind != tt.want || out.Exit.Pending == 0 || out.Exit.Quiet() {
+			t.Errorf("--fail-on %s: outcome = %+v, want %v with the pending results said", tt.failOn, out.Exit, tt.want)
+		}
+	}
+}
+
+// Issue 15 item 17: due jobs stopped before any finished are not "No job was due".
+func TestAssessStoppedBeforeAnyJobFinishedSaysSo(t *testing.T) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	stop := func(ctx context.Context, _ runner.Task) runner.Outcome {
+		cancel(errors.New("test signal"))
+		return runner.Outcome{Results: []sdk.Result{{Status: sdk.StatusError}}, Failure: &runner.InterruptedError{Cause: context.Cause(ctx)}}
+	}
+	var stdout, stderr bytes.Buffer
+	ws := newWorkspace(t, testConfig(job("a", "always"), job("b", "always")))
+	defer ws.close()
+	out, err := newHandler(ws, &fakeRunner{outcome: stop}, &stdout, &stderr).Assess(ctx, &Request{All: true, Parallel: 1, FailOn: result.FailOnFail})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(stdout.String(), "No job was due") || !strings.Contains(stdout.String(), "Nothing finished: 2 due job(s) did not run.") {
+		t.Errorf("view:\n%s", &stdout)
+	}
+	if out.Exit.Kind != outcome.Interrupted || out.Exit.NotRun != 2 {
+		t.Errorf("outcome = %+v", out.Exit)
 	}
 }

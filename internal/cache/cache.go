@@ -68,12 +68,29 @@ func safeElem(s string) bool {
 		!strings.ContainsAny(s, `/\:`+"\x00") && len(s) <= 128
 }
 
-// EntryDir is where the entry for k lives (whether or not it exists).
-func (c *Cache) EntryDir(k Key) (string, error) {
+// keyDir is where an argus before content-addressed entries kept the entry for k; its lock
+// file (keyDir + ".lock") serialises every install of k, old argus and new.
+func (c *Cache) keyDir(k Key) (string, error) {
 	if err := k.validate(); err != nil {
 		return "", err
 	}
 	return filepath.Join(c.Dir, "providers", k.Host, k.Namespace, k.Name, k.Version, k.Platform), nil
+}
+
+// EntryDir is where the entry for k whose tree hashes to h1 lives (whether or not it exists).
+// Entries are content-addressed: other bytes published for the same version (another
+// project's init, a re-released version) get another directory, so a path that assess has
+// verified is never replaced under it.
+func (c *Cache) EntryDir(k Key, h1 string) (string, error) {
+	dir, err := c.keyDir(k)
+	if err != nil {
+		return "", err
+	}
+	sum, err := decodeH1(h1)
+	if err != nil {
+		return "", err
+	}
+	return dir + "-h1-" + hex.EncodeToString(sum), nil
 }
 
 // LocalDir is where a local provider tree with hash h1 lives.
@@ -155,28 +172,39 @@ type Entry struct {
 // Filler fills the empty directory dir with a provider tree. Install hashes it afterwards.
 type Filler func(ctx context.Context, dir string) error
 
-// Install makes the entry for k hold a tree whose hash is want, calling fill only when the
-// existing entry (if any) does not already hash to want. With want "" (nothing locked yet),
-// fill always runs and the result is compared with any existing entry: equal content is reused,
-// different content replaces it (the caller verified what it filled; an entry that differs was
-// tampered with or damaged).
+// Install makes the entry for k and want hold a tree whose hash is want, calling fill only
+// when that entry does not already hash to want. With want "" (nothing locked yet), fill always
+// runs and the tree goes to the entry of its own hash: equal content is reused, and an entry of
+// other content is never touched (see EntryDir). Only an entry that no longer hashes to its own
+// name (tampered with or damaged) is replaced.
 func (c *Cache) Install(ctx context.Context, k Key, want string, fill Filler) (Entry, error) {
-	dir, err := c.EntryDir(k)
+	base, err := c.keyDir(k)
 	if err != nil {
 		return Entry{}, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return Entry{}, fmt.Errorf("create cache directory: %w", err)
 	}
-	unlock, err := acquire(ctx, dir+".lock")
+	unlock, err := acquire(ctx, base+".lock")
 	if err != nil {
 		return Entry{}, err
 	}
 	defer unlock()
 
 	if want != "" {
+		dir, err := c.EntryDir(k, want)
+		if err != nil {
+			return Entry{}, err
+		}
 		if got, err := Hash(dir); err == nil && got == want {
 			return Entry{Dir: dir, H1: got, Reused: true}, nil
+		}
+		// An entry of the layout before content addressing that verifies moves into place
+		// (under the key's lock, which older argus takes too) instead of being downloaded again.
+		if got, err := Hash(base); err == nil && got == want {
+			if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) && os.Rename(base, dir) == nil {
+				return Entry{Dir: dir, H1: got, Reused: true}, nil
+			}
 		}
 	}
 	staging, tree, unstage, err := c.stage(ctx, fill)
@@ -190,6 +218,10 @@ func (c *Cache) Install(ctx context.Context, k Key, want string, fill Filler) (E
 	}
 	if want != "" && h != want {
 		return Entry{}, fmt.Errorf("install %s: extracted tree has hash %s, but the lock file says %s", k, h, want)
+	}
+	dir, err := c.EntryDir(k, h)
+	if err != nil {
+		return Entry{}, err
 	}
 	return publish(staging, tree, dir, h)
 }
@@ -241,7 +273,8 @@ func (c *Cache) stage(ctx context.Context, fill Filler) (staging, tree string, r
 }
 
 // publish renames tree to dir, called with dir's lock held. An existing dir with the same hash
-// is kept; one with another hash is moved into the staging directory (removed with it) first.
+// is kept; one with another hash (dir is named by its hash: it was damaged) is moved into the
+// staging directory (removed with it) first.
 func publish(staging, tree, dir, h string) (Entry, error) {
 	if _, err := os.Lstat(dir); err == nil {
 		if got, err := Hash(dir); err == nil && got == h {

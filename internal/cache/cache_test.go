@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -74,7 +75,8 @@ func TestInstallAndReuse(t *testing.T) {
 	if e.H1 != want || e.Reused {
 		t.Errorf("first Install = %+v, want H1 %s and not reused", e, want)
 	}
-	wantDir := filepath.Join(c.Dir, "providers", "registry.test", "acme", "cis", "1.4.1", "linux_amd64")
+	sum, _ := decodeH1(want)
+	wantDir := filepath.Join(c.Dir, "providers", "registry.test", "acme", "cis", "1.4.1", "linux_amd64-h1-"+hex.EncodeToString(sum))
 	if e.Dir != wantDir {
 		t.Errorf("Dir = %q, want %q", e.Dir, wantDir)
 	}
@@ -100,9 +102,8 @@ func TestInstallHashMismatchPublishesNothing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "lock file says") {
 		t.Fatalf("err = %v, want a hash mismatch", err)
 	}
-	dir, _ := c.EntryDir(key)
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("entry exists after a failed install")
+	if left := entriesOf(t, c); len(left) != 0 {
+		t.Errorf("entries exist after a failed install: %v", left)
 	}
 	if left := stagingLeft(t, c); len(left) != 0 {
 		t.Errorf("staging left behind: %v", left)
@@ -119,9 +120,8 @@ func TestInstallFillErrorPublishesNothing(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	dir, _ := c.EntryDir(key)
-	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("entry exists after a failed fill")
+	if left := entriesOf(t, c); len(left) != 0 {
+		t.Errorf("entries exist after a failed fill: %v", left)
 	}
 	if left := stagingLeft(t, c); len(left) != 0 {
 		t.Errorf("staging left behind: %v", left)
@@ -240,7 +240,7 @@ func TestConcurrentProcesses(t *testing.T) {
 		}
 	}
 	c := &Cache{Dir: dir}
-	e, _ := c.EntryDir(key)
+	e, _ := c.EntryDir(key, hashOf(t, helperFiles))
 	if err := VerifyInstalled(e, hashOf(t, helperFiles)); err != nil {
 		t.Errorf("entry after concurrent installs: %v", err)
 	}
@@ -276,7 +276,7 @@ func helperInstall(dir string) int {
 
 func TestWaitForLockUnderContext(t *testing.T) {
 	c := &Cache{Dir: t.TempDir()}
-	dir, _ := c.EntryDir(key)
+	dir, _ := c.keyDir(key)
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -346,5 +346,86 @@ func TestStaleStagingCleaned(t *testing.T) {
 	}
 	if left := stagingLeft(t, c); len(left) != 0 {
 		t.Errorf("staging left behind: %v", left)
+	}
+}
+
+// entriesOf lists what is published next to key's entries (lock files aside).
+func entriesOf(t *testing.T, c *Cache) []string {
+	t.Helper()
+	base, _ := c.keyDir(key)
+	all, err := os.ReadDir(filepath.Dir(base))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range all {
+		if !strings.HasSuffix(e.Name(), ".lock") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// Issue 15 item 4: another project's init publishes different bytes for the same version
+// while an assess is between jobs. The entry the assess verified (its path) must still hold
+// the bytes its lock pinned: the new bytes go to a directory of their own.
+func TestOtherBytesForTheSameVersionNeverReplaceAnEntry(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	pinned := map[string]string{"argus-provider-cis": "#!/bin/sh\necho pinned\n"}
+	other := map[string]string{"argus-provider-cis": "#!/bin/sh\necho other\n"}
+	e, err := c.Install(t.Context(), key, "", writeTree(pinned))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The assess verifies the entry its lock pins, then runs its first job...
+	verified, err := c.EntryDir(key, hashOf(t, pinned))
+	if err != nil || verified != e.Dir {
+		t.Fatalf("EntryDir = %q, %v; want the installed %q", verified, err, e.Dir)
+	}
+	if err := VerifyInstalled(verified, e.H1); err != nil {
+		t.Fatal(err)
+	}
+	// ...another init (nothing locked there, or a re-released version) publishes other bytes...
+	e2, err := c.Install(t.Context(), key, "", writeTree(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e2.Dir == verified || e2.Reused {
+		t.Fatalf("other bytes were published as %+v, over the verified entry %q", e2, verified)
+	}
+	// ...and the next job executes the verified path: still the pinned bytes.
+	got, err := os.ReadFile(filepath.Join(verified, "argus-provider-cis"))
+	if err != nil || string(got) != pinned["argus-provider-cis"] {
+		t.Errorf("verified entry now holds %q, %v; want the pinned bytes", got, err)
+	}
+	if err := VerifyInstalled(verified, e.H1); err != nil {
+		t.Errorf("verified entry changed: %v", err)
+	}
+}
+
+// An entry of the layout before content addressing (<platform>/) that verifies is moved into
+// place by the next locked install instead of being fetched again.
+func TestOldLayoutEntryAdopted(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	files := map[string]string{"argus-provider-cis": "#!/bin/sh\n"}
+	old, _ := c.keyDir(key)
+	if err := os.MkdirAll(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeTree(files)(t.Context(), old); err != nil {
+		t.Fatal(err)
+	}
+	e, err := c.Install(t.Context(), key, hashOf(t, files), func(context.Context, string) error {
+		t.Error("fill called for an entry in the old layout that verifies")
+		return nil
+	})
+	if err != nil || !e.Reused {
+		t.Fatalf("Install = %+v, %v; want the old entry reused", e, err)
+	}
+	if err := VerifyInstalled(e.Dir, hashOf(t, files)); err != nil {
+		t.Error(err)
 	}
 }

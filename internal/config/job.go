@@ -27,6 +27,7 @@ var (
 		Attributes: []hcl.AttributeSchema{
 			{Name: "provider", Required: true}, {Name: "schedule"}, {Name: "timeout"},
 			{Name: "labels"}, {Name: "config"}, {Name: "env_allow"},
+			{Name: "policies"}, {Name: "policy_data"}, {Name: "policy_behavior"},
 			{Name: "severity"}, {Name: "description"}, {Name: "remediation"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "subject"}},
@@ -106,6 +107,20 @@ func (l *loader) decodeJob(b *hcl.Block) {
 		}
 	}
 	j.Subject = l.subject(b, c.Blocks, ctx)
+	a := ccfJobAttrs{job: len(l.cfg.Jobs), config: c.Attributes["config"]}
+	if attr := c.Attributes["policies"]; attr != nil {
+		a.policies, a.ownPolicies = attr, true
+		j.Policies = l.policies(attr, ctx)
+	}
+	if attr := c.Attributes["policy_data"]; attr != nil {
+		a.policyData = attr
+		j.PolicyData = l.policyData(attr, ctx)
+	}
+	if attr := c.Attributes["policy_behavior"]; attr != nil {
+		a.behavior = attr
+		j.PolicyBehavior = l.policyBehavior(attr, ctx)
+	}
+	l.ccfJobs = append(l.ccfJobs, a)
 	l.cfg.Jobs = append(l.cfg.Jobs, j)
 }
 

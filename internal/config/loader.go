@@ -41,6 +41,7 @@ type loader struct {
 	declared                      map[string]hcl.Range // kind + " " + name -> where declared
 	reportPaths                   map[string]hcl.Range // report path -> where declared
 	providerRefs                  []providerRef
+	ccfJobs                       []ccfJobAttrs
 	pendingWaivers                []pendingWaiver // parallel to cfg.Waivers until finish
 
 	hostnameDone bool
@@ -170,6 +171,7 @@ func (l *loader) content(b *hcl.Block, schema *hcl.BodySchema) *hcl.BodyContent 
 func (l *loader) finish() {
 	l.finishWaivers()
 	l.finishRemoteConfig()
+	defer l.finishCCF()
 	var declared []string
 	for _, p := range l.cfg.Providers {
 		declared = append(declared, p.Name)

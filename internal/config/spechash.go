@@ -13,7 +13,8 @@ import (
 const specHashVersion = "argus.job-spec.v1"
 
 // SpecHash is a stable hex SHA-256 of everything that decides what a job does: its provider,
-// config, subject, labels, timeout and env_allow. The scheduler reruns a job whose spec hash
+// config, subject, labels, timeout, env_allow and, for a CCF plugin, its policies, policy_data
+// and policy_behavior. The scheduler reruns a job whose spec hash
 // has changed, so an edited check runs at once rather than at its next scheduled time.
 //
 // The schedule is left out on purpose: it decides when a job runs, not what it does. With it
@@ -42,7 +43,13 @@ func (j Job) SpecHash() string {
 		Labels   map[string]string `json:"labels"`
 		Timeout  int64             `json:"timeout_ns"`
 		EnvAllow []string          `json:"env_allow"`
-	}{specHashVersion, j.Provider, canonicalJSON(j.Config), j.Subject, labels, int64(j.Timeout), envAllow}
+		// A CCF plugin job's own inputs; omitted when empty, so that the hash of every other
+		// job is what it was before they existed.
+		Policies       []string            `json:"policies,omitempty"`
+		PolicyData     map[string]any      `json:"policy_data,omitempty"`
+		PolicyBehavior map[string][]string `json:"policy_behavior,omitempty"`
+	}{specHashVersion, j.Provider, canonicalJSON(j.Config), j.Subject, labels, int64(j.Timeout), envAllow,
+		j.Policies, j.PolicyData, j.PolicyBehavior}
 	b, err := json.Marshal(spec)
 	if err != nil {
 		// Every field above marshals; canonicalJSON returns valid JSON. Reaching this is a

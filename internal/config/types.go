@@ -56,7 +56,11 @@ type ControlPlane struct {
 	URL          string
 	ClientID     string // "" for anonymous
 	ClientSecret string // a secret: never logged, never passed to a provider
-	Range        hcl.Range
+	// RemoteProviders are the providers the control plane's job specs may use (remote_providers);
+	// nil when unset: see Config.RemoteProvider for the default.
+	RemoteProviders      []string
+	RemoteProvidersRange hcl.Range
+	Range                hcl.Range
 }
 
 // Registry is a `registry "<host>"` block: where the index of a source host lives.
@@ -77,8 +81,29 @@ type Provider struct {
 	LocalPath             string
 	SigningKeys           []string
 	InsecureSkipSignature bool
-	Range                 hcl.Range
+	// Kind is "" for argus's own JSON protocol (kind = "argus", the default) or KindCCFPlugin
+	// (a Compliance Framework plugin, run over go-plugin). An OCI source implies KindCCFPlugin.
+	Kind string
+	// ProtocolVersion is a CCF plugin's protocol version as configured (1 or 2); 0 when unset:
+	// then `argus init` reads the index annotation, else uses 1, and records it in the lock.
+	ProtocolVersion int
+	// Policies are the policy bundle sources a CCF plugin's jobs get unless they set their own:
+	// OCI references, oci-layout:// references, local directories or .tar.gz bundles, as written.
+	Policies []string
+	Range    hcl.Range
 }
+
+// The provider kinds.
+const (
+	KindArgus     = "argus"
+	KindCCFPlugin = lockfile.KindCCFPlugin
+)
+
+// IsCCFPlugin reports whether the provider is a Compliance Framework plugin.
+func (p Provider) IsCCFPlugin() bool { return p.Kind == KindCCFPlugin }
+
+// IsOCI reports whether the provider's source is an OCI reference (registry or oci-layout://).
+func (p Provider) IsOCI() bool { return p.IsCCFPlugin() && !p.IsLocal() }
 
 // IsLocal reports whether the provider's source is a local path rather than a registry address.
 // The lock file's rule (lockfile.IsLocalSource) decides, so that a Provider built without
@@ -104,6 +129,18 @@ type Job struct {
 	// a failure; reports use them instead of generic text. "" when unset.
 	Description string
 	Remediation string
+
+	// The CCF plugin attributes; empty for jobs of argus-protocol providers.
+
+	// PluginConfig is Config as the map<string,string> a CCF plugin's Configure receives.
+	PluginConfig map[string]string
+	// Policies are the job's policy sources: its own policies when set, else its provider's.
+	Policies []string
+	// PolicyData is policy_data, sent to the plugin as a google.protobuf.Struct; nil when unset.
+	PolicyData map[string]any
+	// PolicyBehavior is policy_behavior; nil when unset.
+	PolicyBehavior map[string][]string
+
 	// Range is the job block's header (`job "name" {`), where reports point.
 	Range hcl.Range
 }

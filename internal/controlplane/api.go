@@ -65,3 +65,28 @@ func (c *Client) SendEvidenceJSON(ctx context.Context, idempotencyKey string, pa
 	}
 	return c.SendEvidence(ctx, idempotencyKey, ev)
 }
+
+// The routes a Compliance Framework plugin's own documents go to (ccf-plugins.md §1.7).
+const (
+	RouteEvidence         = "/api/evidence"
+	RouteRiskTemplates    = "/api/agent/risk-templates/batch"
+	RouteSubjectTemplates = "/api/agent/subject-templates/batch"
+)
+
+// PostJSON posts a document stored as JSON, as it is, to one of the routes above: a CCF
+// plugin's evidence (whose stream UUID and shape are the plugin's, so it is not re-encoded
+// through Evidence) or a protocol-2 template batch.
+func (c *Client) PostJSON(ctx context.Context, route, idempotencyKey string, payload json.RawMessage) error {
+	if !json.Valid(payload) {
+		return &PermanentError{Method: http.MethodPost, URL: c.url(request{path: route}),
+			Body: "stored document is not valid JSON, so it was not sent"}
+	}
+	h := http.Header{}
+	if idempotencyKey != "" {
+		h.Set("Idempotency-Key", idempotencyKey)
+	}
+	if _, err := c.do(ctx, request{method: http.MethodPost, path: route, body: payload, header: h}); err != nil {
+		return fmt.Errorf("post %s: %w", route, err)
+	}
+	return nil
+}

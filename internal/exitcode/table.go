@@ -1,6 +1,7 @@
 package exitcode
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
+	"github.com/compliance-framework/argus/internal/state"
 )
 
 // Code is a process exit code.
@@ -24,7 +26,7 @@ const (
 	OK          Code = 0   // every selected result passed the gate
 	GateFailed  Code = 1   // a result failed --fail-on
 	Usage       Code = 2   // usage or configuration error; nothing ran
-	Incomplete  Code = 3   // a provider errored, or a state or report write failed
+	Incomplete  Code = 3   // a provider errored, a state or report write failed, or argus crashed
 	Undelivered Code = 4   // results wait in the outbox for the control plane
 	Interrupted Code = 130 // 128+SIGINT; a signal with a number n gives 128+n (SIGTERM 143)
 )
@@ -79,6 +81,14 @@ func (e *SignalError) Code() Code {
 	return Interrupted
 }
 
+// CrashError is a panic recovered in the command's goroutine: a bug in argus.
+type CrashError struct {
+	Value any
+	Stack []byte
+}
+
+func (e *CrashError) Error() string { return fmt.Sprintf("panic: %v", e.Value) }
+
 // Decision is what argus prints and exits with.
 type Decision struct {
 	Code Code
@@ -99,6 +109,7 @@ func Decide(ctx context.Context, err error) Decision {
 
 	var (
 		silent   *SilentError
+		crash    *CrashError
 		out      *outcome.Outcome
 		reported *outcome.ReportedError
 		usage    *outcome.UsageError
@@ -106,6 +117,9 @@ func Decide(ctx context.Context, err error) Decision {
 	switch {
 	case errors.As(err, &silent):
 		return Decision{Code: silent.Code}
+	case errors.As(err, &crash):
+		// Not Usage: something may have run. Incomplete is what the run came to.
+		return Decision{Code: Incomplete, Lines: []string{"internal error (a bug in argus; please report it with what follows): " + crash.Error(), string(bytes.TrimSpace(crash.Stack))}}
 	case errors.As(err, &out):
 		return decideOutcome(out, sig)
 	case errors.As(err, &reported):
@@ -123,7 +137,9 @@ func Decide(ctx context.Context, err error) Decision {
 func decideOutcome(o *outcome.Outcome, sig *SignalError) Decision {
 	var d Decision
 	if o.Kind == outcome.Interrupted {
-		d.Lines = append(d.Lines, fmt.Sprintf("stopped: %d due job(s) did not run; they are due again on the next run", o.NotRun))
+		if o.NotRun > 0 { // 0 when the signal came during the final delivery
+			d.Lines = append(d.Lines, fmt.Sprintf("stopped: %d due job(s) did not run; they are due again on the next run", o.NotRun))
+		}
 		if o.Kept {
 			d.Lines = append(d.Lines, "finished results are kept in the outbox; the next run delivers them")
 		}
@@ -133,6 +149,10 @@ func decideOutcome(o *outcome.Outcome, sig *SignalError) Decision {
 			d.Code = sig.Code()
 		}
 		return d
+	}
+	if o.NotRun > 0 {
+		// A state write that failed stops the jobs not yet started, as a signal does.
+		d.Lines = append(d.Lines, fmt.Sprintf("%d due job(s) did not run; they are due again on the next run", o.NotRun))
 	}
 	if o.Pending > 0 {
 		d.Lines = append(d.Lines, fmt.Sprintf(`%d result(s) could not be delivered to the control plane; they wait in the outbox (see "argus outbox list")`, o.Pending))
@@ -165,6 +185,7 @@ func hint(err error) string {
 		corrupt    *outbox.CorruptError
 		notFound   *outbox.NotFoundError
 		unverified *install.UnverifiedError
+		owner      *state.OwnerError
 	)
 	switch {
 	case errors.As(err, &held):
@@ -175,6 +196,8 @@ func hint(err error) string {
 		return `run "argus init" to install and verify the providers the configuration names`
 	case errors.As(err, &corrupt):
 		return `inspect the file; once it is saved or known to be worthless, remove it with "argus outbox drop ID"`
+	case errors.As(err, &owner):
+		return `give each configuration its own --state-dir (or argus.state_dir); if the control plane really moved, deliver or drop what "argus outbox list" shows with the old configuration, then remove ` + state.OwnerFile + ` from the state directory`
 	case errors.As(err, &notFound):
 		return `run "argus outbox list" to see the IDs of the waiting results`
 	}
@@ -200,6 +223,6 @@ func (d Decision) Print(w io.Writer) {
 // Summary lists the codes for help texts.
 func Summary() string {
 	return fmt.Sprintf("%d all good, %d a result failed --fail-on, %d usage or configuration error, "+
-		"%d a provider errored, %d results wait in the outbox, %d/%d interrupted",
+		"%d incomplete (a provider errored, a report or state write failed, argus crashed), %d results wait in the outbox, %d/%d interrupted",
 		OK, GateFailed, Usage, Incomplete, Undelivered, Interrupted, interruptedTERM)
 }

@@ -4,7 +4,12 @@
 // SHA256SUMS, verifies the SHA256SUMS minisign signature against trusted keys and the archive's
 // sha256 against the signed sums and the lock, extracts it with limits into the shared cache
 // (internal/cache) and produces the new lock (internal/lockfile). Local providers are copied
-// into the cache and pinned by hash.
+// into the cache and pinned by hash. Compliance Framework plugins (CCF plugins) and their policy
+// bundles are the CCF step (ccf.go): an OCI source (registry or oci-layout://) is resolved with
+// internal/oci to its index and platform manifest digests, pulled into the cache's OCI store and
+// pinned with its protocol version and tree hash; a moved tag is an error in read-only mode and
+// a warning otherwise; local plugins and policy bundles are copied and pinned by hash.
+// LookupPlugin and LookupPolicy re-verify those entries for assess without any request.
 //
 // Init is registry.go's named steps (lock check, warm path, version choice, verified release,
 // per-platform install) and local.go for local providers; it reports each step through Events

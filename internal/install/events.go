@@ -36,6 +36,12 @@ const (
 	EventLocalCopied
 	// EventMirroring: Mirror is copying the archive of one locked platform.
 	EventMirroring
+	// EventTagMoved is a warning: an OCI tag names another artifact than the lock pinned
+	// (OldHash, NewHash are the index digests); the new one is locked.
+	EventTagMoved
+	// EventProtocolAnnotation is a warning: a CCF plugin's protocol annotation is not 1 or 2
+	// (Detail), so protocol 1 is used, as the agent does.
+	EventProtocolAnnotation
 )
 
 // Event is one step. Fields that do not apply to its Kind are empty.
@@ -48,11 +54,12 @@ type Event struct {
 	URL      string // redacted: never holds credentials
 	OldHash  string
 	NewHash  string
+	Detail   string
 }
 
 // Warning reports whether the event is something the operator should act on.
 func (e Event) Warning() bool {
-	return e.Kind == EventUnsignedInCache || e.Kind == EventSignatureSkipped
+	return e.Kind == EventUnsignedInCache || e.Kind == EventSignatureSkipped || e.Kind == EventTagMoved || e.Kind == EventProtocolAnnotation
 }
 
 // Message is the event as one sentence for people, without a prefix.
@@ -74,6 +81,10 @@ func (e Event) Message() string {
 		return fmt.Sprintf("%s: copied into the cache", e.Source)
 	case EventMirroring:
 		return fmt.Sprintf("mirror %s %s (%s)", e.Source, e.Version, e.Platform)
+	case EventTagMoved:
+		return fmt.Sprintf("%s: the tag moved since it was locked (%s → %s); locking the new artifact: review it and commit the lock file, or pin the reference by digest", e.Source, e.OldHash, e.NewHash)
+	case EventProtocolAnnotation:
+		return fmt.Sprintf("provider %q (%s): %s; using CCF protocol 1 (set protocol_version in the provider block to choose)", e.Provider, e.Source, e.Detail)
 	}
 	return fmt.Sprintf("install event %d", int(e.Kind))
 }
@@ -108,7 +119,7 @@ func (l LogEvents) Event(e Event) {
 	attrs := []slog.Attr{slog.String("event", e.Kind.String())}
 	for _, a := range []struct{ key, val string }{
 		{"provider", e.Provider}, {"source", e.Source}, {"version", e.Version},
-		{"platform", e.Platform}, {"url", e.URL}, {"old_hash", e.OldHash}, {"new_hash", e.NewHash},
+		{"platform", e.Platform}, {"url", e.URL}, {"old_hash", e.OldHash}, {"new_hash", e.NewHash}, {"detail", e.Detail},
 	} {
 		if a.val != "" {
 			attrs = append(attrs, slog.String(a.key, a.val))
@@ -136,6 +147,10 @@ func (k EventKind) String() string {
 		return "local_copied"
 	case EventMirroring:
 		return "mirroring"
+	case EventTagMoved:
+		return "tag_moved"
+	case EventProtocolAnnotation:
+		return "protocol_annotation"
 	}
 	return fmt.Sprintf("event_%d", int(k))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/oci"
 )
 
 // Fetcher downloads one file into dst (which must not exist).
@@ -56,6 +57,8 @@ type Request struct {
 	Limits Limits
 	// Platform is the platform to install for; default CurrentPlatform.
 	Platform string
+	// OCI resolves and pulls CCF plugins and policy bundles; nil means OCIClient(Cache).
+	OCI *oci.Client
 }
 
 // Result is what Init did.
@@ -101,12 +104,14 @@ func Init(ctx context.Context, req Request) (Result, error) {
 		return Result{}, fmt.Errorf("read lock file: %w", diags)
 	}
 	in := &installer{req: req, old: old, new: lockfile.New()}
+	in.new.Policies = map[string]*lockfile.Policy{}
 	scratch, err := in.scratch()
 	if err != nil {
 		return Result{}, err
 	}
 	defer func() { _ = os.RemoveAll(scratch) }() // best effort: scratch is under the cache's tmp, cleared by the next run
 	in.tmp = scratch
+	in.prehash(ctx)
 
 	var res Result
 	var errs []error
@@ -118,8 +123,16 @@ func Init(ctx context.Context, req Request) (Result, error) {
 		}
 		res.Providers = append(res.Providers, inst)
 	}
+	for _, src := range policySources(req.Config) {
+		if err := in.policy(ctx, src); err != nil {
+			errs = append(errs, fmt.Errorf("policy bundle %s: %w", src, err))
+		}
+	}
 	if len(errs) > 0 {
 		return Result{}, &Error{Errs: errs}
+	}
+	if len(in.new.Policies) == 0 {
+		in.new.Policies = nil
 	}
 	res.Lock = in.new
 	res.Changed = !in.new.Equal(old)
@@ -153,6 +166,19 @@ func describeChange(old, cur *lockfile.Lock) string {
 			parts = append(parts, fmt.Sprintf("%s would be removed", s))
 		}
 	}
+	for s, p := range cur.Policies {
+		switch o := old.Policies[s]; {
+		case o == nil:
+			parts = append(parts, fmt.Sprintf("policy %s would be added", s))
+		case *o != *p:
+			parts = append(parts, fmt.Sprintf("policy %s would change", s))
+		}
+	}
+	for s := range old.Policies {
+		if _, ok := cur.Policies[s]; !ok {
+			parts = append(parts, fmt.Sprintf("policy %s would be removed", s))
+		}
+	}
 	slices.Sort(parts)
 	if len(parts) == 0 {
 		return "its formatting would change"
@@ -165,6 +191,7 @@ type installer struct {
 	old, new *lockfile.Lock
 	tmp      string // scratch directory inside the cache for metadata and archives
 	seq      int
+	hashes   map[string]hashed // entry dir → its hash, computed in parallel by prehash
 }
 
 // scratch makes a directory inside the cache for downloads, so that nothing is written
@@ -189,7 +216,10 @@ func (in *installer) tempPath(name string) string {
 func (in *installer) event(e Event) { in.req.Events.Event(e) }
 
 func (in *installer) provider(ctx context.Context, p config.Provider) (Installed, error) {
-	if p.IsLocal() {
+	switch {
+	case p.IsCCFPlugin():
+		return in.ccfPlugin(ctx, p)
+	case p.IsLocal():
 		return in.local(ctx, p)
 	}
 	return in.registry(ctx, p)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -507,5 +508,112 @@ func TestLocalProvider(t *testing.T) {
 	}
 	if _, err := e.init(t, nil); err == nil || !strings.Contains(err.Error(), "symlinks") {
 		t.Errorf("local provider with a symlink: %v", err)
+	}
+}
+
+// Issue 15 item 4: while an assess is between jobs, another project's init on the same cache
+// installs the same version with other bytes (the registry re-released it). The assess has
+// verified its entry once; the path it executes for its next job must still hold what its
+// lock pinned.
+func TestOtherProjectsInitNeverReplacesAVerifiedEntry(t *testing.T) {
+	e := newEnv(t, false)
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", "1.4.0")
+	if _, err := e.init(t, nil); err != nil {
+		t.Fatal(err)
+	}
+	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
+	entry, err := v.Entrypoint("cis") // verified before the first job
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = registrytest.Script("cis re-released") })
+	other := &env{reg: e.reg, cache: e.cache, getter: e.getter, cfg: &config.Config{Dir: t.TempDir(), Registries: e.cfg.Registries}}
+	other.provider("cis", "1.4.0")
+	res, err := other.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Providers[0].Entrypoint == entry {
+		t.Fatalf("the other project's init published its bytes at the verified path %q", entry)
+	}
+
+	again, err := v.Entrypoint("cis") // the next job
+	if err != nil || again != entry {
+		t.Fatalf("Entrypoint = %q, %v; want the verified %q", again, err, entry)
+	}
+	if got, err := os.ReadFile(entry); err != nil || !bytes.Equal(got, pinned) {
+		t.Errorf("the verified entry now holds other bytes (%v)", err)
+	}
+	if _, err := Lookup(e.cache, e.cfg, e.lock(t), "cis"); err != nil {
+		t.Errorf("the first project's lock no longer verifies: %v", err)
+	}
+}
+
+// TestWarmInitRefusesSameSizeSameMtimeReplacement replaces a cached executable with different
+// bytes of the same size and puts its modification time back: only the content and what the
+// kernel alone sets (ctime) tell it apart, and a warm init (which verifies the entries of several
+// providers in parallel, through their verification records) must still refuse it.
+func TestWarmInitRefusesSameSizeSameMtimeReplacement(t *testing.T) {
+	e := newEnv(t, false)
+	names := []string{"cis", "ssh", "tls"}
+	for _, n := range names {
+		e.publish(t, n, "1.4.0", nil)
+		e.provider(n, ">= 1.0.0")
+	}
+	res, err := e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A warm init verifies in full and leaves a verification record for each entry: what the
+	// replacement below must not get past.
+	if res, err = e.init(t, nil); err != nil || !res.Providers[1].Reused {
+		t.Fatalf("warm init = %+v, %v", res, err)
+	}
+	if _, err := os.Stat(res.Providers[1].Dir + ".verified"); runtime.GOOS == "linux" && err != nil {
+		t.Fatalf("no verification record after a warm init: %v", err)
+	}
+	victim := res.Providers[1].Entrypoint
+	fi, err := os.Stat(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := bytes.Repeat([]byte("#"), len(old))
+	copy(evil, "#!/bin/sh\necho pwned\n")
+	if err := os.WriteFile(victim, evil, fi.Mode()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(victim, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if fi2, _ := os.Stat(victim); fi2.Size() != fi.Size() || !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Fatalf("replacement changed size or mtime: %v %v", fi2.Size(), fi2.ModTime())
+	}
+
+	e.reg.FailAll(true)
+	if _, err := e.init(t, func(r *Request) { r.Mode = LockReadOnly }); err == nil {
+		t.Fatal("warm init with a replaced executable and no network succeeded: the replacement was trusted")
+	}
+	e.reg.FailAll(false)
+	res, err = e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range res.Providers {
+		if want := i != 1; p.Reused != want {
+			t.Errorf("provider %s: Reused = %v, want %v (only the replaced one is reinstalled)", p.Name, p.Reused, want)
+		}
+	}
+	if got, _ := os.ReadFile(victim); !bytes.Equal(got, old) {
+		t.Errorf("the replaced executable was not restored by init")
 	}
 }

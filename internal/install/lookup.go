@@ -54,7 +54,7 @@ func entry(c *cache.Cache, p config.Provider, lock *lockfile.Lock, platform stri
 	if h1 == "" {
 		return "", "", &NotInstalledError{Provider: p.Name, Err: fmt.Errorf("provider %q (%s %s) has no hash for %s in %s", p.Name, addr, lp.Version, platform, lockfile.FileName)}
 	}
-	dir, err = c.EntryDir(cache.Key{Host: addr.Host, Namespace: addr.Namespace, Name: addr.Name, Version: lp.Version, Platform: platform})
+	dir, err = c.EntryDir(cache.Key{Host: addr.Host, Namespace: addr.Namespace, Name: addr.Name, Version: lp.Version, Platform: platform}, h1)
 	return dir, h1, err
 }
 
@@ -68,7 +68,8 @@ func findProvider(cfg *config.Config, name string) (config.Provider, error) {
 }
 
 // Lookup returns the executable of provider block name after re-verifying the installed tree
-// against the lock (a full re-hash). A missing, unlocked or modified provider is a
+// against the lock (cache.Verify: a full re-hash unless a valid verification record says the
+// files are unchanged since they last hashed to it). A missing, unlocked or modified provider is a
 // *NotInstalledError; a locked version its block no longer allows, a *LockMismatchError. assess should call it once per provider per invocation (see
 // Verifier), before the provider's first job.
 func Lookup(c *cache.Cache, cfg *config.Config, lock *lockfile.Lock, name string) (string, error) {
@@ -76,11 +77,15 @@ func Lookup(c *cache.Cache, cfg *config.Config, lock *lockfile.Lock, name string
 	if err != nil {
 		return "", err
 	}
+	if p.IsCCFPlugin() {
+		pl, err := LookupPlugin(c, cfg, lock, name)
+		return pl.Executable, err
+	}
 	dir, h1, err := entry(c, p, lock, CurrentPlatform)
 	if err != nil {
 		return "", err
 	}
-	if err := cache.VerifyInstalled(dir, h1); err != nil {
+	if err := c.Verify(dir, h1); err != nil {
 		return "", &NotInstalledError{Provider: name, Err: fmt.Errorf("provider %q: %w", name, err)}
 	}
 	if p.IsLocal() {
@@ -103,6 +108,9 @@ type Verifier struct {
 
 	mu   sync.Mutex
 	done map[string]*lookupResult
+
+	plugins  memo[Plugin]
+	policies memo[PolicyEntry]
 }
 
 type lookupResult struct {

@@ -56,8 +56,10 @@ func Mirror(ctx context.Context, req MirrorRequest) error {
 		in.req.Events = discardEvents{}
 	}
 	sources := make([]string, 0, len(req.Lock.Providers))
-	for s := range req.Lock.Providers {
-		if !lockfile.IsLocalSource(s) {
+	for s, lp := range req.Lock.Providers {
+		// A CCF plugin from an OCI registry is carried across an air gap as an OCI layout
+		// (oci-layout:// sources, docs/ccf-plugins.md), not in the argus index layout.
+		if !lockfile.IsLocalSource(s) && !lp.IsOCI() {
 			sources = append(sources, s)
 		}
 	}

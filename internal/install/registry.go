@@ -110,16 +110,19 @@ func (in *installer) platforms() []string {
 // when the network is needed.
 func (in *installer) warm(p config.Provider, addr Address, locked *lockfile.Provider, platforms []string) (_ Installed, ok bool, _ error) {
 	key := cache.Key{Host: addr.Host, Namespace: addr.Namespace, Name: addr.Name, Version: locked.Version, Platform: in.req.Platform}
-	dir, err := in.req.Cache.EntryDir(key)
-	if err != nil {
-		return Installed{}, false, err
-	}
 	h1 := locked.Hash(in.req.Platform, "h1")
 	complete := h1 != ""
 	for _, pl := range platforms {
 		complete = complete && locked.Hash(pl, "zh") != "" && locked.Hash(pl, "h1") != ""
 	}
-	if !complete || cache.VerifyInstalled(dir, h1) != nil {
+	if !complete {
+		return Installed{}, false, nil
+	}
+	dir, err := in.req.Cache.EntryDir(key, h1)
+	if err != nil {
+		return Installed{}, false, err
+	}
+	if in.verifyInstalled(dir, h1) != nil {
 		return Installed{}, false, nil
 	}
 	lp := &lockfile.Provider{Source: addr.String(), Constraints: p.Version, Version: locked.Version, Signer: locked.Signer, Platforms: map[string][]string{}}

@@ -57,6 +57,7 @@ func (o *Outbox) PutAll(items []Item) ([]Item, error) {
 			return nil, fmt.Errorf("write outbox item %s: %w", it.ID, err)
 		}
 		renamed++
+		o.remember(it.ID)
 	}
 	if err := atomicfile.SyncDir(o.dir); err != nil {
 		return nil, fmt.Errorf("write %d outbox items: %w", len(stored), err)

@@ -30,7 +30,22 @@ const KindConfigReport = "config-report"
 // KnownKind reports whether this argus knows how to deliver items of kind. An item of another
 // kind (written by a newer argus, or damaged) is never sent: Deliver marks it rejected, so that
 // it is listed and can be dropped instead of being retried forever.
-func KnownKind(kind string) bool { return kind == KindEvidence || kind == KindConfigReport }
+func KnownKind(kind string) bool {
+	switch kind {
+	case KindEvidence, KindConfigReport, KindPluginEvidence, KindRiskTemplates, KindSubjectTemplates:
+		return true
+	}
+	return false
+}
+
+// The kinds of a Compliance Framework plugin's own documents, each delivered as stored: its
+// evidence (to /api/evidence, with the plugin's stream UUID) and its protocol-2 template
+// batches (to the API's batch routes).
+const (
+	KindPluginEvidence   = "plugin-evidence"
+	KindRiskTemplates    = "risk-templates"
+	KindSubjectTemplates = "subject-templates"
+)
 
 // Item is one undelivered result.
 type Item struct {
@@ -39,6 +54,10 @@ type Item struct {
 	Created time.Time       `json:"created"`
 	Kind    string          `json:"kind"`
 	Payload json.RawMessage `json:"payload"`
+	// ControlPlane is the control plane the item is for (its normalised base URL): a
+	// configuration of another control plane sharing the state directory never sends it.
+	// Empty in items written before it was recorded, which any control plane may send.
+	ControlPlane string `json:"control_plane,omitempty"`
 
 	Attempts    int       `json:"attempts"`
 	LastError   string    `json:"last_error,omitempty"`
@@ -69,6 +88,9 @@ type Outbox struct {
 	dir     string
 	now     func() time.Time
 	flushes atomic.Int64 // see Flushes
+
+	mu    sync.Mutex
+	fresh []string // IDs stored by this Outbox and not yet handed to Deliver, in order
 }
 
 // Open returns the outbox in dir, creating the directory if needed.
@@ -94,7 +116,15 @@ func (o *Outbox) Put(item Item) (Item, error) {
 	if err := o.write(item); err != nil {
 		return Item{}, err
 	}
+	o.remember(item.ID)
 	return item, nil
+}
+
+// remember queues id for the next Deliver, ahead of the backlog.
+func (o *Outbox) remember(ids ...string) {
+	o.mu.Lock()
+	o.fresh = append(o.fresh, ids...)
+	o.mu.Unlock()
 }
 
 // normalise checks a new item and fills its defaults, as Put documents.
@@ -220,6 +250,11 @@ func readItem(path string) (Item, error) {
 	if err != nil {
 		return Item{}, err
 	}
+	return decodeItem(data)
+}
+
+// decodeItem decodes an item file's content.
+func decodeItem(data []byte) (Item, error) {
 	var item Item
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&item); err != nil {
@@ -287,6 +322,9 @@ type DeliverOptions struct {
 	Concurrency int
 	// Force retries items marked permanent too (`argus outbox flush --force`).
 	Force bool
+	// ControlPlane, when set, is the control plane delivering: an item recorded for another
+	// is not sent but reported as Foreign.
+	ControlPlane string
 }
 
 // Report is what Deliver did.
@@ -300,18 +338,25 @@ type Report struct {
 	// Corrupt are the files that could not be read as items: undeliverable until inspected
 	// and dropped.
 	Corrupt []*CorruptError
+	// Foreign are items for another control plane (DeliverOptions.ControlPlane): left for the
+	// configuration they belong to, and not counted as pending here.
+	Foreign []Item
 }
 
 // Pending is how many results are still waiting after the delivery, corrupt files included:
 // while it is not zero, something has not reached the control plane.
 func (r Report) Pending() int { return len(r.Failed) + len(r.Skipped) + len(r.Corrupt) }
 
-// Deliver sends every item, oldest first, with bounded concurrency. An item is removed after
-// its Sender returns nil; otherwise its attempts, error and time are recorded in its file. It
-// stops starting new items when ctx is done. An item of a kind this argus does not know is not
-// sent: it is marked permanent (rejected) with the reason. The error reports failures to read
-// or update the outbox itself, not delivery failures or corrupt files (those are in the
-// Report).
+// Deliver sends every item with bounded concurrency: first the items this Outbox stored (a
+// run's own results, in the order they were stored, sent without waiting for the backlog to be
+// read), then the rest, oldest first. Only metadata is held for the backlog (see Index); each
+// item's file is read in full when it is its turn, so memory does not grow with the backlog
+// and the time is linear in it. An item is removed after its Sender returns nil; otherwise its
+// attempts, error and time are recorded in its file. It stops starting new items when ctx is
+// done. An item of a kind this argus does not know is not sent: it is marked permanent
+// (rejected) with the reason. The error reports failures to read or update the outbox itself,
+// not delivery failures or corrupt files (those are in the Report). The items in the Report
+// carry no payload: it stays in their files.
 func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (Report, error) {
 	var opt DeliverOptions
 	if opts != nil {
@@ -320,78 +365,144 @@ func (o *Outbox) Deliver(ctx context.Context, s Sender, opts *DeliverOptions) (R
 	if opt.Concurrency <= 0 {
 		opt.Concurrency = DefaultConcurrency
 	}
-	listing, err := o.Scan()
-	if err != nil {
-		return Report{}, err
+	d := &delivery{o: o, s: s, opt: opt}
+	d.g.SetLimit(opt.Concurrency)
+
+	o.mu.Lock()
+	fresh := o.fresh
+	o.fresh = nil
+	o.mu.Unlock()
+	done := make(map[string]bool, len(fresh))
+	for _, id := range fresh {
+		done[id] = true
+		d.start(ctx, id, nil)
 	}
-	items := listing.Items
-	var (
-		mu   sync.Mutex
-		rep  = Report{Corrupt: listing.Corrupt}
-		errs []error
-	)
-	g := new(errgroup.Group) // not WithContext: one item's failure must not stop the others
-	g.SetLimit(opt.Concurrency)
-	for _, item := range items {
-		if item.Permanent && !opt.Force {
-			rep.Skipped = append(rep.Skipped, item)
-			continue
+	// The backlog is listed once the run's own items are handed out, the last of them still on
+	// their way.
+	refs, corrupt, err := o.order()
+	if err != nil {
+		_ = d.g.Wait()
+		return d.rep, errors.Join(err, errors.Join(d.errs...))
+	}
+	for _, c := range corrupt {
+		if !done[c.ID] {
+			d.add(func(r *Report) { r.Corrupt = append(r.Corrupt, c) }, nil)
+		}
+	}
+	for _, r := range refs {
+		if !done[r.id] {
+			d.start(ctx, r.id, &r)
+		}
+	}
+	_ = d.g.Wait()
+	if d.rep.Delivered > 0 {
+		if err := atomicfile.SyncDir(o.dir); err != nil {
+			d.errs = append(d.errs, err)
+		}
+	}
+	sortItems(d.rep.Failed)
+	slices.SortFunc(d.rep.Corrupt, func(a, b *CorruptError) int { return strings.Compare(a.ID, b.ID) })
+	return d.rep, errors.Join(d.errs...)
+}
+
+// foreign reports whether item was recorded for another control plane than the one
+// delivering: it is left in place for that one's configuration, not sent here.
+func (d *delivery) foreign(item Item) bool {
+	return d.opt.ControlPlane != "" && item.ControlPlane != "" && item.ControlPlane != d.opt.ControlPlane
+}
+
+// delivery is one Deliver: the report and errors its goroutines add to, under mu.
+type delivery struct {
+	o    *Outbox
+	s    Sender
+	opt  DeliverOptions
+	g    errgroup.Group // not WithContext: one item's failure must not stop the others
+	mu   sync.Mutex
+	rep  Report
+	errs []error
+}
+
+func (d *delivery) add(f func(*Report), err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f != nil {
+		f(&d.rep)
+	}
+	if err != nil {
+		d.errs = append(d.errs, err)
+	}
+}
+
+// start hands the item with the given ID to a sender goroutine. known, from the backlog's order,
+// decides without reading the file whether the item is skipped; the goroutine reads the file in
+// full just before sending it, so only the items in flight are in memory.
+func (d *delivery) start(ctx context.Context, id string, known *ref) {
+	if known != nil && (known.permanent && !d.opt.Force || ctx.Err() != nil) {
+		// Not sent: reported with what its file says, payload left out.
+		it, err := readMeta(d.o.path(id), id, nil)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			d.add(func(r *Report) { r.Corrupt = append(r.Corrupt, &CorruptError{ID: id, Path: d.o.path(id), Err: err}) }, nil)
+		case d.foreign(it):
+			d.add(func(r *Report) { r.Foreign = append(r.Foreign, it) }, nil)
+		case it.Permanent && !d.opt.Force:
+			d.add(func(r *Report) { r.Skipped = append(r.Skipped, it) }, nil)
+		default:
+			d.add(func(r *Report) { r.Failed = append(r.Failed, it) }, nil)
+		}
+		return
+	}
+	d.g.Go(func() error {
+		path := d.o.path(id)
+		item, err := readItem(path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil // dropped or delivered since it was listed
+		}
+		if err == nil && item.ID != id {
+			err = fmt.Errorf("id %q does not match the file name", item.ID)
+		}
+		if err != nil {
+			d.add(func(r *Report) { r.Corrupt = append(r.Corrupt, &CorruptError{ID: id, Path: path, Err: err}) }, nil)
+			return nil
+		}
+		if d.foreign(item) {
+			item.Payload = nil
+			d.add(func(r *Report) { r.Foreign = append(r.Foreign, item) }, nil)
+			return nil
+		}
+		if item.Permanent && !d.opt.Force {
+			item.Payload = nil
+			d.add(func(r *Report) { r.Skipped = append(r.Skipped, item) }, nil)
+			return nil
 		}
 		if ctx.Err() != nil {
-			mu.Lock()
-			rep.Failed = append(rep.Failed, item)
-			mu.Unlock()
-			continue
+			item.Payload = nil
+			d.add(func(r *Report) { r.Failed = append(r.Failed, item) }, nil)
+			return nil
 		}
+		var sendErr error
 		if !KnownKind(item.Kind) {
 			item.LastError = fmt.Sprintf("kind %q is unknown to this argus (written by a newer argus, or damaged): not sent; drop it, or deliver it with the argus that wrote it", item.Kind)
-			item.LastAttempt = o.now().UTC()
+			item.LastAttempt = d.o.now().UTC()
 			item.Permanent = true
-			werr := o.write(item)
-			mu.Lock()
-			rep.Failed = append(rep.Failed, item)
-			if werr != nil {
-				errs = append(errs, werr)
+		} else if sendErr = d.s.Send(ctx, item); sendErr == nil {
+			var rerr error
+			if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+				rerr = fmt.Errorf("remove delivered outbox item %s (it will be sent again): %w", item.ID, err)
 			}
-			mu.Unlock()
-			continue
-		}
-		g.Go(func() error {
-			sendErr := s.Send(ctx, item)
-			if sendErr == nil {
-				if err := os.Remove(o.path(item.ID)); err != nil && !errors.Is(err, os.ErrNotExist) {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("remove delivered outbox item %s (it will be sent again): %w", item.ID, err))
-					mu.Unlock()
-				}
-				mu.Lock()
-				rep.Delivered++
-				mu.Unlock()
-				return nil
-			}
+			d.add(func(r *Report) { r.Delivered++ }, rerr)
+			return nil
+		} else {
 			item.Attempts++
 			item.LastError = sendErr.Error()
-			item.LastAttempt = o.now().UTC()
+			item.LastAttempt = d.o.now().UTC()
 			var p interface{ Permanent() bool }
 			item.Permanent = errors.As(sendErr, &p) && p.Permanent()
-			werr := o.write(item)
-			mu.Lock()
-			rep.Failed = append(rep.Failed, item)
-			if werr != nil {
-				errs = append(errs, werr)
-			}
-			mu.Unlock()
-			return nil
-		})
-	}
-	_ = g.Wait()
-	if rep.Delivered > 0 {
-		if err := atomicfile.SyncDir(o.dir); err != nil {
-			errs = append(errs, err)
 		}
-	}
-	slices.SortFunc(rep.Failed, func(a, b Item) int {
-		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
+		werr := d.o.write(item)
+		item.Payload = nil
+		d.add(func(r *Report) { r.Failed = append(r.Failed, item) }, werr)
+		return nil
 	})
-	return rep, errors.Join(errs...)
 }

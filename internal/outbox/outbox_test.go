@@ -497,3 +497,43 @@ func TestPutAllOneFlush(t *testing.T) {
 		t.Errorf("List after a batch of one = %v, %v", items, err)
 	}
 }
+
+// Issue 15 item 8: an item kept for one control plane is never sent by a configuration of
+// another that shares the state directory; an item from before the record goes anywhere.
+func TestDeliverLeavesOtherControlPlanesItems(t *testing.T) {
+	o := open(t)
+	mine, err := o.Put(outbox.Item{Kind: outbox.KindEvidence, Payload: json.RawMessage(`{"r":"mine"}`), ControlPlane: "https://a.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := o.Put(outbox.Item{Kind: outbox.KindEvidence, Payload: json.RawMessage(`{"r":"theirs"}`), ControlPlane: "https://b.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := put(t, o, time.Now(), `{"r":"legacy"}`)
+	var sent []string
+	var mu sync.Mutex
+	send := outbox.SenderFunc(func(_ context.Context, it outbox.Item) error {
+		mu.Lock()
+		defer mu.Unlock()
+		sent = append(sent, it.ID)
+		return nil
+	})
+	rep, err := o.Deliver(t.Context(), send, &outbox.DeliverOptions{ControlPlane: "https://a.example.com", Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(sent)
+	want := []string{mine.ID, legacy.ID}
+	slices.Sort(want)
+	if diff := cmp.Diff(want, sent); diff != "" {
+		t.Errorf("sent (-want +got):\n%s", diff)
+	}
+	if len(rep.Foreign) != 1 || rep.Foreign[0].ID != theirs.ID || rep.Pending() != 0 {
+		t.Errorf("report = %+v, want the other control plane's item as foreign and nothing pending", rep)
+	}
+	left, err := o.List()
+	if err != nil || len(left) != 1 || left[0].ID != theirs.ID || left[0].ControlPlane != "https://b.example.com" {
+		t.Errorf("left = %+v, %v; want the other control plane's item, still recorded for it", left, err)
+	}
+}

@@ -41,7 +41,8 @@ func (k Kind) String() string {
 // one; exitcode.Result drops a Passed outcome that has nothing to say.
 type Outcome struct {
 	Kind Kind
-	// NotRun counts due jobs that did not run because of the interrupt (Interrupted).
+	// NotRun counts due jobs that did not run: stopped by the interrupt (Interrupted), or not
+	// started after a state write failed (Incomplete).
 	NotRun int
 	// Kept says finished results are in the outbox, for the next run to deliver (Interrupted).
 	Kept bool
@@ -61,8 +62,11 @@ func (o *Outcome) Error() string {
 
 func (o *Outcome) Unwrap() error { return o.Err }
 
-// Quiet reports whether the outcome has nothing to say: passed, nothing pending, no error.
-func (o *Outcome) Quiet() bool { return o.Kind == Passed && o.Pending == 0 && o.Err == nil }
+// Quiet reports whether the outcome has nothing to say: passed, nothing pending, no error,
+// every due job run.
+func (o *Outcome) Quiet() bool {
+	return o.Kind == Passed && o.Pending == 0 && o.Err == nil && o.NotRun == 0
+}
 
 // UsageError is a command line that could not be parsed (or a command grammar that could not
 // be built).

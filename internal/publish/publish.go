@@ -27,6 +27,8 @@ import (
 type Publisher struct {
 	Outbox *outbox.Outbox   // required
 	Now    func() time.Time // default time.Now
+	// ControlPlane is recorded in every item (outbox.Item.ControlPlane).
+	ControlPlane string
 
 	mu      sync.Mutex
 	streams map[uuid.UUID]streamOwner
@@ -50,8 +52,14 @@ func (p *Publisher) Collect(run *result.Run, j result.Job) (result.Job, error) {
 		now = p.Now
 	}
 	cloned := false
-	items := make([]outbox.Item, 0, len(j.Results))
+	items := make([]outbox.Item, 0, len(j.Results)+len(j.Deliveries))
+	for _, d := range j.Deliveries {
+		items = append(items, outbox.Item{ID: uuid.NewString(), Kind: d.Kind, Payload: d.Payload})
+	}
 	for i, res := range j.Results {
+		if j.OwnStreams && res.Status != sdk.StatusError {
+			continue // delivered above, in the plugin's own stream
+		}
 		ev, ok := controlplane.NewEvidence(run, j, res, now())
 		if !ok {
 			continue
@@ -69,7 +77,7 @@ func (p *Publisher) Collect(run *result.Run, j result.Job) (result.Job, error) {
 		}
 		// A fresh ID per result and run: the idempotency key of this one delivery, while the
 		// evidence's own UUID names the stream it continues.
-		items = append(items, outbox.Item{ID: uuid.NewString(), Kind: outbox.KindEvidence, Payload: payload})
+		items = append(items, outbox.Item{ID: uuid.NewString(), Kind: outbox.KindEvidence, Payload: payload, ControlPlane: p.ControlPlane})
 	}
 	if _, err := p.Outbox.PutAll(items); err != nil {
 		return j, fmt.Errorf("keep results of job %q in the outbox: %w", j.Name, err)
@@ -101,9 +109,10 @@ func collided(res sdk.Result, stream uuid.UUID, other streamOwner) sdk.Result {
 	}
 }
 
-// EvidenceSender sends one evidence document.
+// EvidenceSender sends one evidence document, or one document of a CCF plugin as it is.
 type EvidenceSender interface {
 	SendEvidenceJSON(ctx context.Context, idempotencyKey string, payload json.RawMessage) error
+	PostJSON(ctx context.Context, route, idempotencyKey string, payload json.RawMessage) error
 }
 
 var _ EvidenceSender = (*controlplane.Client)(nil)
@@ -111,9 +120,16 @@ var _ EvidenceSender = (*controlplane.Client)(nil)
 // Sender delivers outbox items with c.
 func Sender(c EvidenceSender) outbox.Sender {
 	return outbox.SenderFunc(func(ctx context.Context, it outbox.Item) error {
-		if it.Kind != outbox.KindEvidence {
-			return fmt.Errorf("outbox item %s has kind %q, which this argus does not know how to deliver", it.ID, it.Kind)
+		switch it.Kind {
+		case outbox.KindEvidence:
+			return c.SendEvidenceJSON(ctx, it.ID, it.Payload)
+		case outbox.KindPluginEvidence:
+			return c.PostJSON(ctx, controlplane.RouteEvidence, it.ID, it.Payload)
+		case outbox.KindRiskTemplates:
+			return c.PostJSON(ctx, controlplane.RouteRiskTemplates, it.ID, it.Payload)
+		case outbox.KindSubjectTemplates:
+			return c.PostJSON(ctx, controlplane.RouteSubjectTemplates, it.ID, it.Payload)
 		}
-		return c.SendEvidenceJSON(ctx, it.ID, it.Payload)
+		return fmt.Errorf("outbox item %s has kind %q, which this argus does not know how to deliver", it.ID, it.Kind)
 	})
 }

@@ -148,3 +148,43 @@ func TestCollectOneFlushPerJob(t *testing.T) {
 		t.Errorf("Collect of skips only: %v, %d flushes", err, ob.Flushes())
 	}
 }
+
+// A CCF plugin job's pass and fail results are delivered as the plugin's own documents, as
+// they are; only its error results become argus evidence in the job's stream.
+func TestCollectPluginJob(t *testing.T) {
+	ob, err := outbox.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
+	job := result.Job{
+		Name: "ssh", Provider: "local-ssh", OwnStreams: true,
+		Subject: sdk.Subject{Type: "inventory-item", Identifier: "host/web-1"},
+		Start:   now.Add(-time.Second), End: now,
+		Results: []sdk.Result{
+			{Title: "check 0", Status: sdk.StatusPass},
+			{Title: "check 1", Status: sdk.StatusFail},
+			{Title: "invalid evidence from plugin ssh", Status: sdk.StatusError, Reason: "uuid"},
+		},
+		Deliveries: []result.Delivery{
+			{Kind: outbox.KindPluginEvidence, Payload: []byte(`{"uuid":"5f0c1a52-4f44-4a4e-9d6a-0b7f3d1e2c10"}`)},
+			{Kind: outbox.KindPluginEvidence, Payload: []byte(`{"uuid":"8a1e2b3c-4d5e-4f60-8172-93a4b5c6d7e8"}`)},
+			{Kind: outbox.KindRiskTemplates, Payload: []byte(`{"packageName":"p","riskTemplates":[]}`)},
+		},
+	}
+	p := &Publisher{Outbox: ob, Now: func() time.Time { return now }}
+	if _, err := p.Collect(&result.Run{ID: "4f6f1c32-8a54-4c2e-9f57-1d2b3c4d5e6f"}, job); err != nil {
+		t.Fatal(err)
+	}
+	items, err := ob.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, it := range items {
+		kinds[it.Kind]++
+	}
+	if kinds[outbox.KindPluginEvidence] != 2 || kinds[outbox.KindRiskTemplates] != 1 || kinds[outbox.KindEvidence] != 1 || len(items) != 4 {
+		t.Errorf("outbox kinds %v, want 2 plugin evidence, 1 risk template batch, 1 argus evidence (the error)", kinds)
+	}
+}

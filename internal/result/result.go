@@ -56,6 +56,20 @@ type Job struct {
 	// Expired are waivers that would have accepted a failed result but have expired, by
 	// result title: the run says why that failure counts again.
 	Expired map[string]waiver.Waiver `json:"expired_waivers,omitempty"`
+
+	// OwnStreams is set for a Compliance Framework plugin's job: its pass and fail results are
+	// delivered as the plugin's own documents (Deliveries, in the plugin's streams) rather than
+	// as argus evidence; its error results (failures, refused evidence) still go as argus
+	// evidence in the job's stream.
+	OwnStreams bool       `json:"-"`
+	Deliveries []Delivery `json:"-"`
+}
+
+// Delivery is one document for the control plane, already encoded: an outbox item's kind and
+// payload.
+type Delivery struct {
+	Kind    string
+	Payload []byte
 }
 
 // Waiver returns the waiver that accepts r, a result of j: only a failure can be waived.

@@ -20,7 +20,7 @@ type headTail struct {
 
 func newHeadTail(limit int) *headTail {
 	half := max(limit/2, 1)
-	return &headTail{head: make([]byte, 0, half), tail: make([]byte, 0, half), limit: half}
+	return &headTail{limit: half} // grown as written: most providers write little or nothing to stderr
 }
 
 func (h *headTail) Write(p []byte) (int, error) {

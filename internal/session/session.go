@@ -16,6 +16,7 @@ import (
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/retry"
+	"github.com/compliance-framework/argus/internal/state"
 	"github.com/compliance-framework/argus/internal/version"
 )
 
@@ -43,6 +44,9 @@ type Session struct {
 	runtimeID uuid.UUID
 	logger    *slog.Logger
 	getenv    func(string) (string, bool)
+	// url is the control plane's normalised base URL, recorded in every outbox item so that
+	// another configuration's session sharing the state directory never sends it.
+	url string
 }
 
 // Open opens the session of cfg's control_plane block, with the outbox in store's directory.
@@ -86,28 +90,30 @@ func Open(cfg *config.Config, store Store, opts *Options) (*Session, error) {
 	if getenv == nil {
 		getenv = os.LookupEnv
 	}
-	return &Session{client: client, outbox: ob, runtimeID: id, logger: logger, getenv: getenv}, nil
+	return &Session{client: client, outbox: ob, runtimeID: id, logger: logger, getenv: getenv, url: state.NormalURL(cfg.ControlPlane.URL)}, nil
 }
 
 // Collector keeps each finished job's results in the outbox, for assess.Executor.
-func (s *Session) Collector() *publish.Publisher { return &publish.Publisher{Outbox: s.outbox} }
+func (s *Session) Collector() *publish.Publisher {
+	return &publish.Publisher{Outbox: s.outbox, ControlPlane: s.url}
+}
 
 // Start applies the control plane's remote configuration to cfg (per remote_config.mode),
 // sends the heartbeat with the configuration it runs, and delivers what earlier runs left in
 // the outbox, this run's config report included. None of it stops the run: a control plane
 // that is down costs a warning, and results wait in the outbox.
 func (s *Session) Start(ctx context.Context, cfg *config.Config) {
-	earlier, _ := s.outbox.List() // corrupt files are reported by Deliver
+	earlier, _ := s.outbox.Count() // a directory read; corrupt files are reported by Deliver
 	rc := agentremote.Sync(ctx, agentremote.Request{Config: cfg, Client: s.client, Outbox: s.outbox,
-		StateDir: s.stateDir(), Getenv: s.getenv, Secrets: secrets(cfg),
+		ControlPlane: s.url, StateDir: s.stateDir(), Getenv: s.getenv, Secrets: secrets(cfg),
 		Version: version.Get().Version, Logger: s.logger})
 	if err := s.client.HeartbeatConfig(ctx, s.runtimeID, time.Now(), rc.Revision, rc.Digest); err != nil {
 		s.logger.Warn("heartbeat not delivered", "err", err)
 	}
-	if len(earlier) > 0 {
-		s.logger.Info("delivering results left by earlier runs", "items", len(earlier))
+	if earlier > 0 {
+		s.logger.Info("delivering results left by earlier runs", "items", earlier)
 	}
-	if items, _ := s.outbox.List(); len(items) > 0 {
+	if n, _ := s.outbox.Count(); n > 0 {
 		s.Deliver(ctx)
 	}
 }
@@ -131,27 +137,28 @@ func secrets(cfg *config.Config) []string {
 // config report that waits is logged and not counted: the count decides the exit code, which
 // is about results.
 func (s *Session) Deliver(ctx context.Context) int {
-	rep, err := s.outbox.Deliver(ctx, s.sender(), nil)
+	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{ControlPlane: s.url})
 	s.logCorrupt(rep)
 	if err != nil {
 		s.logger.Error("outbox", "err", err)
 	}
+	reports := s.waitingReports(append(rep.Failed, rep.Skipped...))
 	if err != nil || rep.Pending() > 0 {
-		if items, lerr := s.outbox.List(); lerr == nil {
-			return s.results(items)
+		if n, lerr := s.outbox.Count(); lerr == nil {
+			return n - len(rep.Foreign) - reports
 		}
 	}
-	return s.results(append(rep.Failed, rep.Skipped...)) + len(rep.Corrupt)
+	return rep.Pending() - reports
 }
 
-func (s *Session) results(items []outbox.Item) int {
+// waitingReports logs the config reports among items (still in the outbox) and counts them.
+func (s *Session) waitingReports(items []outbox.Item) int {
 	n := 0
 	for _, it := range items {
 		if it.Kind == outbox.KindConfigReport {
 			s.logger.Warn("config report not delivered; it waits in the outbox", "err", it.LastError)
-			continue
+			n++
 		}
-		n++
 	}
 	return n
 }
@@ -159,7 +166,7 @@ func (s *Session) results(items []outbox.Item) int {
 // Flush delivers the outbox for `argus outbox flush`; force also retries items the control
 // plane rejected before.
 func (s *Session) Flush(ctx context.Context, force bool) (outbox.Report, error) {
-	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{Force: force})
+	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{Force: force, ControlPlane: s.url})
 	s.logCorrupt(rep)
 	return rep, err
 }
@@ -169,6 +176,10 @@ func (s *Session) Flush(ctx context.Context, force bool) (outbox.Report, error) 
 func (s *Session) logCorrupt(rep outbox.Report) {
 	for _, ce := range rep.Corrupt {
 		s.logger.Error("outbox", "err", ce)
+	}
+	if n := len(rep.Foreign); n > 0 {
+		s.logger.Warn("outbox items for another control plane are not sent", "items", n, "control_plane", rep.Foreign[0].ControlPlane,
+			"hint", "the state directory is shared with another configuration; deliver them with it, or give each configuration its own state directory")
 	}
 }
 

@@ -22,7 +22,8 @@ func TestChooseDir(t *testing.T) {
 	}{
 		{"flag wins", Place{Flag: "s", Configured: "/cfg", ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, "s")},
 		{"argus.state_dir next", Place{Configured: "/cfg", ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, "/cfg"},
-		{"CI: .argus in the workspace", Place{ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, ".argus")},
+		{"CI: .argus in the workspace, keyed by configuration", Place{ConfigPath: "a.hcl", Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, ".argus", "a.hcl-")},
+		{"CI without a configuration", Place{Getenv: env(map[string]string{"CI": "true"})}, filepath.Join(wd, ".argus")},
 		{"keyed by configuration", Place{ConfigPath: "a.hcl", Getenv: xdg}, "/xdg/argus/a.hcl-"},
 		{"shared area without a configuration", Place{Getenv: xdg}, "/xdg/argus"},
 	}
@@ -47,6 +48,13 @@ func TestChooseDir(t *testing.T) {
 	b, _ := ChooseDir(Place{ConfigPath: "b/x.hcl", Getenv: xdg})
 	if a == b {
 		t.Errorf("two configurations share the state directory %q", a)
+	}
+	// Issue 15 item 8: the CI default was one .argus for every configuration.
+	ci := func(string) (string, bool) { return "true", true }
+	a, _ = ChooseDir(Place{ConfigPath: "a/x.hcl", Getenv: ci})
+	b, _ = ChooseDir(Place{ConfigPath: "b/x.hcl", Getenv: ci})
+	if a == b {
+		t.Errorf("in CI two configurations share the state directory %q", a)
 	}
 }
 

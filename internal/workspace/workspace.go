@@ -15,6 +15,8 @@ import (
 
 	"github.com/compliance-framework/argus/internal/assess"
 	"github.com/compliance-framework/argus/internal/cache"
+	"github.com/compliance-framework/argus/internal/ccfjob"
+	"github.com/compliance-framework/argus/internal/ccfplugin/host"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
@@ -99,6 +101,9 @@ func (w *Workspace) loadConfig(ctx context.Context) (*config.Config, error) {
 	}
 	if diags.HasErrors() {
 		return nil, &outcome.ReportedError{Err: diags}
+	}
+	for name, f := range cfg.Files { // the syntax trees are half the live heap of a 10,000-job run; snippets need only the bytes
+		cfg.Files[name] = &hcl.File{Bytes: f.Bytes}
 	}
 	return cfg, nil
 }
@@ -210,8 +215,29 @@ func (w *Workspace) State(ctx context.Context) (*state.Store, error) {
 		// The lock holds; only its advisory holder record could not be written (a full disk).
 		w.Logger.Warn("state lock", "err", lw)
 	}
+	if err := w.claim(store, cfg); err != nil {
+		_ = store.Close() // the claim's error is the one to report
+		return nil, err
+	}
 	w.store = store
 	return store, nil
+}
+
+// claim records cfg (and its control plane) as the state directory's owner: a directory of
+// another control plane is refused, one another configuration used last is a warning.
+func (w *Workspace) claim(store *state.Store, cfg *config.Config) error {
+	o := state.Owner{Config: cfg.Path}
+	if abs, err := filepath.Abs(cfg.Path); err == nil {
+		o.Config = abs
+	}
+	if cfg.ControlPlane != nil {
+		o.ControlPlane = state.NormalURL(cfg.ControlPlane.URL)
+	}
+	warning, err := store.Claim(o)
+	if warning != nil {
+		w.Logger.Warn("state directory", "err", warning)
+	}
+	return err
 }
 
 // Session opens the control-plane session: nil, nil when the configuration has no
@@ -254,8 +280,36 @@ func (w *Workspace) Resolver(ctx context.Context, cfg *config.Config) (assess.Re
 			return nil, err
 		}
 		r.Installed = &install.Verifier{Cache: ca, Config: cfg, Lock: lock}
+		if ccfjob.HasPlugins(cfg) {
+			return &pluginResolver{Resolver: r, plugins: w.plugins(cfg, r.Installed, ca)}, nil
+		}
 	}
 	return r, nil
+}
+
+// pluginResolver is the resolver of a configuration with CCF plugins: the argus-protocol
+// providers' resolver, and the second kind beside it, verified against the same lock and cache.
+type pluginResolver struct {
+	*install.Resolver
+	plugins assess.Plugins
+}
+
+func (r *pluginResolver) Plugins() assess.Plugins { return r.plugins }
+
+var _ assess.PluginResolver = (*pluginResolver)(nil)
+
+func (w *Workspace) plugins(cfg *config.Config, v *install.Verifier, ca *cache.Cache) *ccfjob.Runner {
+	hostname := host.Hostname()
+	return &ccfjob.Runner{
+		Verifier: v,
+		Host:     &host.Host{Logger: w.Logger},
+		WorkDir:  filepath.Join(ca.Dir, "run"),
+		// A plugin's environment is built from argus's own by host.Env: PATH, HOME, LANG and
+		// the like, HOSTNAME, and the job's env_allow; never ARGUS_* or anything else.
+		Environ:  os.Environ(),
+		Hostname: hostname,
+		Agent:    ccfjob.AgentLabel(cfg, w.env, hostname),
+	}
 }
 
 // Close writes what the state file still has pending and releases its lock. A failure is

@@ -14,6 +14,12 @@
 // Init upserts risk and subject templates), hostile-log (stderr lines that break a naive
 // hclog parser, and one very long line).
 //
+// argus never passes ARGUS_* variables to a plugin, so a test that runs the plugin through
+// argus chooses with what a job can pass: a variable whose name starts with TESTPLUGIN_MODE
+// (let through by the job's env_allow) for the modes that act before the handshake, and the
+// job's config for the others: testplugin_mode, testplugin_protocol ("2"), testplugin_record,
+// and testplugin_sleep (a duration Eval sleeps first, to model a plugin's real work).
+//
 // It is built at test time (see host's tests); it is never shipped.
 package main
 
@@ -39,6 +45,11 @@ import (
 
 func main() {
 	mode := os.Getenv("ARGUS_TESTPLUGIN_MODE")
+	for _, kv := range os.Environ() {
+		if k, v, _ := strings.Cut(kv, "="); mode == "" && strings.HasPrefix(k, "TESTPLUGIN_MODE") {
+			mode = v
+		}
+	}
 	if os.Getenv("ARGUS_TESTPLUGIN_CHILD") != "" {
 		// The child of "hang": it only has to exist in the plugin's process group.
 		time.Sleep(time.Hour)
@@ -91,6 +102,7 @@ func (p *runnerPlugin) GRPCClient(context.Context, *plugin.GRPCBroker, *grpc.Cli
 type runner struct {
 	ccfpb.UnimplementedRunnerServer
 	mode   string
+	sleep  time.Duration
 	v2     bool
 	record string
 	logger hclog.Logger
@@ -129,6 +141,19 @@ func (r *runner) Configure(_ context.Context, req *ccfpb.ConfigureRequest) (*ccf
 		r.received.PolicyData = req.GetPolicyData().AsMap()
 	}
 	r.received.PolicyBehavior = behavior(req.GetPolicyBehavior())
+	cfg := req.GetConfig()
+	if m := cfg["testplugin_mode"]; m != "" {
+		r.mode = m
+	}
+	if cfg["testplugin_protocol"] == "2" {
+		r.v2 = true
+	}
+	if f := cfg["testplugin_record"]; f != "" {
+		r.record = f
+	}
+	if d, err := time.ParseDuration(cfg["testplugin_sleep"]); err == nil {
+		r.sleep = d
+	}
 	r.save("Configure")
 	r.logger.Debug("configured", "config", fmt.Sprint(req.GetConfig()))
 	return &ccfpb.ConfigureResponse{}, nil
@@ -169,6 +194,13 @@ func (r *runner) Eval(ctx context.Context, req *ccfpb.EvalRequest) (*ccfpb.EvalR
 	r.save("Eval")
 	r.logger.Info("eval", "policies", len(req.GetPolicyPaths()))
 	r.logger.Warn("a warning from the plugin", "detail", "x")
+	if r.sleep > 0 {
+		select {
+		case <-time.After(r.sleep):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	switch r.mode {
 	case "hang":
 		// Not bound to Eval's context: only the host's kill of the process group may end it.

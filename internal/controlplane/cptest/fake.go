@@ -105,8 +105,10 @@ type Recording struct {
 	Duplicates    int            `json:"duplicates"`
 	ConfigFetches []ConfigFetch  `json:"config_fetches"`
 	ConfigReports []ConfigReport `json:"config_reports"`
-	Rejected      []Rejection    `json:"rejected"`
-	Injected      []Injection    `json:"injected"`
+	// Templates are the accepted risk and subject template batches, in arrival order.
+	Templates []TemplateBatch `json:"templates"`
+	Rejected  []Rejection     `json:"rejected"`
+	Injected  []Injection     `json:"injected"`
 }
 
 // Heartbeat is one accepted heartbeat.
@@ -128,6 +130,18 @@ type EvidenceRecord struct {
 	Labels         map[string]string     `json:"labels"`
 	Auth           bool                  `json:"auth"`
 	Body           controlplane.Evidence `json:"body"`
+	// Plugin is set for a Compliance Framework plugin's evidence (labelled _plugin): its
+	// stream UUID is the plugin's, so argus's label and stream checks do not apply, and Raw
+	// holds the body as sent.
+	Plugin bool            `json:"plugin,omitempty"`
+	Raw    json.RawMessage `json:"raw,omitempty"`
+}
+
+// TemplateBatch is one accepted POST to a protocol-2 template batch route.
+type TemplateBatch struct {
+	Route string          `json:"route"`
+	Auth  bool            `json:"auth"`
+	Body  json.RawMessage `json:"body"`
 }
 
 // ConfigFetch is one GET /api/agent/config.
@@ -290,6 +304,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.evidence(w, r)
 	case "GET /api/agent/config":
 		f.agentConfig(w, r)
+	case "POST " + controlplane.RouteRiskTemplates, "POST " + controlplane.RouteSubjectTemplates:
+		f.templates(w, r)
 	default:
 		if id, ok := reportRoute(r); ok {
 			f.configReport(w, r, id)
@@ -524,10 +540,14 @@ func (f *Fake) evidence(w http.ResponseWriter, r *http.Request) {
 		f.keys[key] = true
 	}
 	stream := ev.UUID.String()
-	f.rec.Evidence = append(f.rec.Evidence, EvidenceRecord{
+	rec := EvidenceRecord{
 		IdempotencyKey: key, UUID: stream, Title: ev.Title, State: ev.Status.State,
 		Labels: maps.Clone(ev.Labels), Auth: authed, Body: ev,
-	})
+	}
+	if isPluginEvidence(ev) {
+		rec.Plugin, rec.Raw = true, json.RawMessage(body)
+	}
+	f.rec.Evidence = append(f.rec.Evidence, rec)
 	f.rec.Streams[stream] = append(f.rec.Streams[stream], key)
 	f.mu.Unlock()
 	writeJSON(w, http.StatusCreated, map[string]any{"data": map[string]any{"id": id, "uuid": ev.UUID, "title": ev.Title}})
@@ -553,6 +573,9 @@ func (f *Fake) checkEvidence(ev controlplane.Evidence) string {
 	case ev.Status.State != controlplane.StateSatisfied && ev.Status.State != controlplane.StateNotSatisfied:
 		return fmt.Sprintf("status.state %q is not satisfied or not-satisfied", ev.Status.State)
 	}
+	if isPluginEvidence(ev) {
+		return "" // the plugin's own stream and shape (ccf-plugins.md §1.7)
+	}
 	for _, k := range []string{controlplane.LabelJob, controlplane.LabelProvider, controlplane.LabelSubject, controlplane.LabelTitle} {
 		if _, ok := ev.Labels[k]; !ok {
 			return fmt.Sprintf("label %q is missing", k)
@@ -567,6 +590,35 @@ func (f *Fake) checkEvidence(ev controlplane.Evidence) string {
 		}
 	}
 	return ""
+}
+
+// isPluginEvidence reports whether ev comes from a Compliance Framework plugin: the host labels
+// those with _plugin (and _agent), never with argus's _job.
+func isPluginEvidence(ev controlplane.Evidence) bool {
+	_, plugin := ev.Labels["_plugin"]
+	_, job := ev.Labels[controlplane.LabelJob]
+	return plugin && !job
+}
+
+// templates accepts a protocol-2 risk or subject template batch: a JSON object.
+func (f *Fake) templates(w http.ResponseWriter, r *http.Request) {
+	authed, ok := f.authorize(w, r)
+	if !ok {
+		return
+	}
+	body, ok := f.readJSON(w, r)
+	if !ok {
+		return
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		f.reject(w, r, http.StatusBadRequest, apiError(err.Error()), "bad template batch JSON")
+		return
+	}
+	f.mu.Lock()
+	f.rec.Templates = append(f.rec.Templates, TemplateBatch{Route: strings.TrimSuffix(r.URL.Path, "/"), Auth: authed, Body: json.RawMessage(body)})
+	f.mu.Unlock()
+	writeJSON(w, http.StatusCreated, map[string]any{"data": obj})
 }
 
 // admin serves /_fake/: GET recording, GET|POST switches (POST merges the given fields),
