@@ -92,3 +92,14 @@ func TestCheckRemoteProviders(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckProtocolVersions(t *testing.T) {
+	cfg := &config.Config{Providers: []config.Provider{{Name: "ssh", Kind: config.KindCCFPlugin, ProtocolVersion: 2}}}
+	if err := checkProtocolVersions([]Job{{Name: "a", Provider: "ssh", ProtocolVersion: 2}}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var ue *UnsupportedError
+	if err := checkProtocolVersions([]Job{{Name: "a", Provider: "ssh", ProtocolVersion: 1}}, cfg); !errors.As(err, &ue) {
+		t.Fatalf("a per-job protocol version: %v", err)
+	}
+}

@@ -163,3 +163,20 @@ func pluginConfig(raw []byte) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// checkProtocolVersions refuses a protocol_version an overlay gives a CCF plugin job that is
+// not its provider's: argus pins the protocol per provider (in the lock), not per job.
+func checkProtocolVersions(jobs []Job, cfg *config.Config) error {
+	version := map[string]int{}
+	for _, p := range cfg.Providers {
+		if p.IsCCFPlugin() {
+			version[p.Name] = p.ProtocolVersion
+		}
+	}
+	for _, j := range jobs {
+		if v, ok := version[j.Provider]; ok && j.ProtocolVersion != 0 && j.ProtocolVersion != v {
+			return &UnsupportedError{Msg: fmt.Sprintf("plugins.%s.protocol_version: %d is not the protocol version of provider %q (%d); argus sets it per provider, in the provider block", j.Name, j.ProtocolVersion, j.Provider, v)}
+		}
+	}
+	return nil
+}

@@ -67,6 +67,9 @@ func Sync(ctx context.Context, req Request) Result {
 			if err := checkRemoteProviders(js, jobs, req.Config.RemoteProvider); err != nil {
 				return err
 			}
+			if err := checkProtocolVersions(js, req.Config); err != nil {
+				return err
+			}
 			return checkPolicyFields(js, isCCFPlugin(req.Config))
 		},
 	}
