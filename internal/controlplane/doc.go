@@ -1,7 +1,7 @@
 // Package controlplane is argus's client of the Compliance Framework API: agent token,
 // heartbeat, evidence, and the agent remote configuration routes (overlay, config report). It
-// also owns the mapping of one provider
-// result to the API's Evidence shape, including the stable stream UUID ([SeededUUID]).
+// also owns the mapping of one provider result to the API's Evidence shape, including the
+// stable stream UUID ([SeededUUID]).
 //
 // Every request has its own timeout. Transient failures (connection errors, 408, 429, 5xx) are
 // retried with exponential backoff and full jitter, honouring Retry-After, within a
