@@ -23,7 +23,7 @@ import (
 // directory is then open to that user.
 func hardenDir(t *testing.T, providers map[string]string, jobExtra string) (dir string, cred *syscall.Credential) {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "argus-harden-")
+	dir, err := os.MkdirTemp("", "argus-harden-") //nolint:usetesting // t.TempDir's parents are 0700: the providers run as nobody when the test is root
 	if err != nil {
 		t.Fatal(err)
 	}

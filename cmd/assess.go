@@ -68,7 +68,7 @@ func assessHandler(a *app, ws *workspace.Workspace, maxResults int) *assess.Hand
 		// The runner keeps the environment as argus was started with it (PATH, HOME and the
 		// jobs' env_allow come from there); ScrubEnv then empties the process's own of secrets
 		// once the configuration has read its env() calls.
-		Runner:   &runner.Runner{Logger: a.logger, BaseEnv: os.Environ(), MaxResults: maxResults},
+		Runner:   &runner.Runner{Logger: a.logger, BaseEnv: os.Environ(), MaxResults: maxResults, Hint: exitcode.FailureHint},
 		ScrubEnv: procguard.ScrubEnv,
 		Stdout:   a.Stdout,
 		Stderr:   a.Stderr,

@@ -2,14 +2,8 @@ package cmd
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 
-	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
-	"github.com/compliance-framework/argus/internal/lockfile"
-	"github.com/compliance-framework/argus/internal/remoteconfig"
 	"github.com/compliance-framework/argus/internal/workspace"
 )
 
@@ -32,72 +26,13 @@ need no installation.`
 }
 
 func (c *InitCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
-	cfg, err := ws.Config(ctx)
-	if err != nil {
-		return err
-	}
-	if len(cfg.Providers) == 0 {
-		fmt.Fprintln(a.Stdout, "Nothing to install: the configuration uses built-in providers only.")
-		return nil
-	}
-	ca, err := ws.Cache()
-	if err != nil {
-		return err
-	}
-	mode, err := install.ChooseLockMode(c.Lockfile, a.env("CI") == "true", remoteconfig.IsRemote(c.Config))
-	if err != nil {
-		return err
-	}
-	if mode != install.LockReadOnly { // a read-only init writes nothing, and may run on a read-only checkout
-		release, err := lockfile.Exclusive(ctx, filepath.Join(cfg.Dir, lockfile.FileName), lockfile.DefaultWait, "argus init")
-		if err != nil {
-			return err
-		}
-		defer release()
-	}
-	res, err := install.Init(ctx, install.Request{
-		Config:    cfg,
-		Cache:     ca,
-		Fetcher:   getter.New(nil),
-		Mode:      mode,
-		Upgrade:   c.Upgrade,
-		Platforms: c.Platform,
-		Events:    installEvents(a),
+	_, err := installHandler(a, ws).Init(ctx, &install.InitRequest{
+		ConfigAddr: c.Config,
+		Lockfile:   c.Lockfile,
+		Upgrade:    c.Upgrade,
+		Platforms:  c.Platform,
 	})
-	if err != nil {
-		return err // the exit table adds each provider's hint
-	}
-	for _, p := range res.Providers {
-		how := "installed"
-		if p.Reused {
-			how = "already installed and verified"
-		}
-		v := p.Version
-		if v == "" {
-			v = "local"
-		}
-		fmt.Fprintf(a.Stdout, "%s  %s %s  %s\n", p.Name, p.Source, v, how)
-	}
-	lockPath := filepath.Join(cfg.Dir, lockfile.FileName)
-	switch {
-	case res.Changed:
-		fmt.Fprintf(a.Stdout, "Wrote %s: commit it so that every run uses exactly these providers.\n", relPath(lockPath))
-	default:
-		fmt.Fprintf(a.Stdout, "%s is up to date.\n", relPath(lockPath))
-	}
-	return nil
-}
-
-// relPath shows a path relative to the working directory when that is shorter.
-func relPath(p string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return p
-	}
-	if r, err := filepath.Rel(wd, p); err == nil && len(r) < len(p) {
-		return r
-	}
-	return p
+	return err
 }
 
 // installEvents shows the installer's steps on stderr: the plain lines people read, or log

@@ -12,11 +12,12 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/exitcode"
 )
 
 // SecretEnv is the variable the control_plane block reads the client secret from. It is an
 // ARGUS_* variable, which argus never passes to a plugin or provider.
-const SecretEnv = "ARGUS_CLIENT_SECRET"
+const SecretEnv = "ARGUS_CLIENT_SECRET" //nolint:gosec // G101: the name of the variable that holds the secret, not a secret
 
 // idEnv is where the client id comes from when the agent's file has a secret but no id (the
 // agent then took it from CCF_API_AUTH_CLIENT_ID).
@@ -101,7 +102,7 @@ func write(filename string, cfg *agentConfig) []byte {
 	w.comment(0, "")
 	w.comment(0, "Where argus differs from the agent:")
 	w.comment(0, "- Each job runs under a timeout (default 5m; set timeout = \"…\" in a job): the agent had none.")
-	w.comment(0, "- Jobs run in parallel (--parallel), and one plugin's failure is an error result (exit 3)")
+	w.comment(0, "- Jobs run in parallel (--parallel), and one plugin's failure is an error result (exit %d)", exitcode.Incomplete)
 	w.comment(0, "  while the other jobs go on: the agent ran plugins one by one and stopped at the first error.")
 	w.comment(0, "- A plugin gets PATH, HOME, TMPDIR, LANG, HOSTNAME and its job's env_allow only, never argus's")
 	w.comment(0, "  ARGUS_* variables: the agent passed its whole environment.")
@@ -229,7 +230,8 @@ func (w *writer) plugin(file string, p plugin, used map[string]bool) {
 
 	w.line(0, "job %s {", str(name))
 	w.line(1, "provider = %s", str(name))
-	sched, notes, _ := convertSchedule(agentDefaultSchedule)
+	sched, _, _ := convertSchedule(agentDefaultSchedule)
+	var notes []string
 	if p.scheduleSet {
 		sched, notes, _ = convertSchedule(p.schedule) // checked when the file was read
 		if sched != strings.TrimSpace(p.schedule) {

@@ -2,10 +2,14 @@ package exitcode
 
 import (
 	"errors"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/runner"
 )
 
 // installHint is the advice for an installer error, with the separator that puts it after the
@@ -43,6 +47,13 @@ func installHint(err error) string {
 // error of an *install.Error gets its own. Decide applies it; `argus providers` applies it to
 // the status column of its table.
 func WithInstallHints(err error) error {
+	var lockRead *install.LockReadError
+	if errors.As(err, &lockRead) {
+		// The fixes end each diagnostic's detail, inside the message: it is reworded, not
+		// appended to, wherever it is wrapped (kong joins a command's error).
+		hintedMsg := (&install.LockReadError{Diags: LockHints(lockRead.Diags)}).Error()
+		return &rewordedError{err: err, msg: strings.Replace(err.Error(), lockRead.Error(), hintedMsg, 1)}
+	}
 	if ie, ok := err.(*install.Error); ok { //nolint:errorlint // only Init's own aggregate is split per provider; anything wrapping it is hinted whole
 		errs := make([]error, len(ie.Errs))
 		for i, e := range ie.Errs {
@@ -69,3 +80,49 @@ type hintedError struct {
 
 func (e *hintedError) Error() string { return e.err.Error() + e.hint }
 func (e *hintedError) Unwrap() error { return e.err }
+
+// rewordedError is err with its message replaced; errors.Is and errors.As still see err.
+type rewordedError struct {
+	err error
+	msg string
+}
+
+func (e *rewordedError) Error() string { return e.msg }
+func (e *rewordedError) Unwrap() error { return e.err }
+
+// lockFixes are the sentences that end a lock file diagnostic's detail, by its fix.
+var lockFixes = map[lockfile.Fix]string{
+	lockfile.FixRecreate:  `Delete it and run "argus init" to recreate it.`,
+	lockfile.FixDuplicate: `Delete one block, or delete the lock file and run "argus init".`,
+	lockfile.FixRelock:    `Run "argus init" to lock it again.`,
+	lockfile.FixUpgrade:   `Run "argus init --upgrade" to lock it again.`,
+}
+
+// LockHints returns diags with the fix of each lock file diagnostic (lockfile.FixOf) said at
+// the end of its detail, where argus has always printed it; the others are as they were.
+// diags itself is not changed.
+func LockHints(diags hcl.Diagnostics) hcl.Diagnostics {
+	if diags == nil {
+		return nil
+	}
+	out := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		out[i] = d
+		if s, ok := lockFixes[lockfile.FixOf(d)]; ok {
+			c := *d
+			c.Detail += " " + s
+			out[i] = &c
+		}
+	}
+	return out
+}
+
+// FailureHint is the advice that ends the error result of a provider that failed
+// (runner.Runner.Hint), or "".
+func FailureHint(err error) string {
+	var start *runner.StartError
+	if errors.As(err, &start) {
+		return ` (check that it is installed and executable: run "argus init")`
+	}
+	return ""
+}

@@ -3,10 +3,16 @@ package exitcode
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/install"
+	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/runner"
 )
 
 // The installer's errors no longer carry hints; WithInstallHints puts back, from one place,
@@ -49,5 +55,80 @@ func TestWithInstallHints(t *testing.T) {
 	var mm *install.LockMismatchError
 	if !errors.As(WithInstallHints(&install.Error{Errs: []error{&install.LockMismatchError{}}}), &mm) {
 		t.Error("errors.As lost the LockMismatchError")
+	}
+}
+
+// Lock file diagnostics name no argus command; LockHints words each one's fix as argus has
+// always printed it (issue 11 item 2).
+func TestLockHints(t *testing.T) {
+	const index = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+	for _, tt := range []struct {
+		name, src, want string // want: the detail of the first diagnostic
+	}{
+		{"duplicate provider", "provider \"a.b/c/d\" {\n  version = \"1.0.0\"\n}\nprovider \"a.b/c/d\" {\n  version = \"1.0.0\"\n}\n",
+			`Provider "a.b/c/d" is locked twice. Delete one block, or delete the lock file and run "argus init".`},
+		{"no version", "provider \"a.b/c/d\" {\n}\n", `Provider "a.b/c/d" has no version. Run "argus init --upgrade" to lock it again.`},
+		{"local with version", "provider \"./x\" {\n  version = \"1.0.0\"\n}\n",
+			`Local provider "./x" cannot have a version or signer. Run "argus init" to lock it again.`},
+		{"bad OCI index", "provider \"ghcr.io/a/b:v1\" {\n  kind = \"ccf-plugin\"\n  protocol_version = 1\n  index = \"sha256:abc\"\n}\n",
+			`Provider "ghcr.io/a/b:v1": index "sha256:abc" is not a sha256 digest ("sha256:" and 64 hex digits). Run "argus init" to lock it again.`},
+		{"OCI platform without manifest", "provider \"ghcr.io/a/b:v1\" {\n  kind = \"ccf-plugin\"\n  protocol_version = 1\n  index = \"" + index + "\"\n  platform \"linux_amd64\" {\n    hashes = [\"h1:A=\"]\n  }\n}\n",
+			``},
+		{"duplicate policy", "policy \"./p\" {\n  hash = \"h1:A=\"\n}\npolicy \"./p\" {\n  hash = \"h1:A=\"\n}\n",
+			`Policy "./p" is locked twice. Delete one block, or delete the lock file and run "argus init".`},
+		{"bad hash scheme: no fix", "provider \"a.b/c/d\" {\n  version = \"1.0.0\"\n  platform \"linux_amd64\" { hashes = [\"md5:x\"] }\n}\n",
+			`Hash "md5:x" of provider "a.b/c/d" (linux_amd64) is neither "h1:…" nor "zh:…".`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := lockfile.Parse([]byte(tt.src), lockfile.FileName)
+			if !diags.HasErrors() {
+				t.Fatal("no diagnostics")
+			}
+			before := diags[0].Detail
+			got := LockHints(diags)
+			if strings.Contains(before, "argus") {
+				t.Errorf("lockfile's own detail names an argus command: %q", before)
+			}
+			if diags[0].Detail != before {
+				t.Errorf("LockHints changed its input: %q", diags[0].Detail)
+			}
+			if tt.want == "" { // the detail is long; only its ending is checked
+				if !strings.HasSuffix(got[0].Detail, `. Run "argus init" to lock it again.`) {
+					t.Errorf("detail %q does not end with the relock hint", got[0].Detail)
+				}
+				return
+			}
+			if got[0].Detail != tt.want {
+				t.Errorf("detail:\n got %s\nwant %s", got[0].Detail, tt.want)
+			}
+		})
+	}
+	if LockHints(nil) != nil {
+		t.Error("LockHints(nil) is not nil")
+	}
+
+	// init reads the lock itself: its error is worded the same way, and still is the diagnostics.
+	_, diags := lockfile.Parse([]byte("provider \"a.b/c/d\" {\n}\n"), lockfile.FileName)
+	want := `read lock file: argus.lock.hcl:1,1-19: Invalid provider in lock file; Provider "a.b/c/d" has no version. Run "argus init --upgrade" to lock it again.`
+	// As Init returns it, and as kong hands it back (joined).
+	for _, in := range []error{&install.LockReadError{Diags: diags}, errors.Join(&install.LockReadError{Diags: diags})} {
+		err := WithInstallHints(in)
+		if err.Error() != want {
+			t.Errorf("got  %s\nwant %s", err, want)
+		}
+		var d hcl.Diagnostics
+		if !errors.As(err, &d) {
+			t.Error("the hinted LockReadError lost its diagnostics")
+		}
+	}
+}
+
+func TestFailureHint(t *testing.T) {
+	start := fmt.Errorf("job: %w", &runner.StartError{Path: "/p", Err: os.ErrNotExist})
+	if got, want := FailureHint(start), ` (check that it is installed and executable: run "argus init")`; got != want {
+		t.Errorf("FailureHint(StartError) = %q, want %q", got, want)
+	}
+	if got := FailureHint(&runner.TimeoutError{}); got != "" {
+		t.Errorf("FailureHint(TimeoutError) = %q, want none", got)
 	}
 }

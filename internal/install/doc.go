@@ -19,6 +19,10 @@
 // It also answers, for assess, where a locked provider's executable is once its installed tree
 // has been re-verified (Lookup), and writes static mirrors of everything locked (Mirror).
 //
+// The commands are Handler's methods (handler.go): `argus init`, `argus providers list`, `lock`
+// and `mirror` each take a typed request from the command line, do all of it and print through
+// the Write function beside them.
+//
 // It is not responsible for HTTP details (internal/getter), for the on-disk layout and locking
 // of the cache (internal/cache), for parsing configuration (internal/config) or for running
 // providers (internal/runner). It never prompts, and it never writes outside the cache except

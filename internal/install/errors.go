@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hashicorp/hcl/v2"
 )
 
 // The errors below say what is wrong and carry what a caller needs to advise the operator;
@@ -75,3 +77,13 @@ type NotInstalledError struct {
 func (e *NotInstalledError) Error() string { return e.Err.Error() }
 
 func (e *NotInstalledError) Unwrap() error { return e.Err }
+
+// LockReadError is a lock file Init could not read or parse. Its diagnostics carry each
+// one's fix (lockfile.FixOf), which the exit table words.
+type LockReadError struct {
+	Diags hcl.Diagnostics
+}
+
+func (e *LockReadError) Error() string { return "read lock file: " + e.Diags.Error() }
+
+func (e *LockReadError) Unwrap() error { return e.Diags }

@@ -101,7 +101,7 @@ func Init(ctx context.Context, req Request) (Result, error) {
 	}
 	old, diags := lockfile.Load(req.LockPath)
 	if diags.HasErrors() {
-		return Result{}, fmt.Errorf("read lock file: %w", diags)
+		return Result{}, &LockReadError{Diags: diags}
 	}
 	in := &installer{req: req, old: old, new: lockfile.New()}
 	in.new.Policies = map[string]*lockfile.Policy{}

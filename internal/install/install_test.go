@@ -73,6 +73,18 @@ func (e *env) init(t *testing.T, mod func(*Request)) (Result, error) {
 	return Init(context.Background(), req)
 }
 
+// installCIS publishes cis 1.4.0, adds a provider block for it and installs it.
+func (e *env) installCIS(t *testing.T) Result {
+	t.Helper()
+	e.publish(t, "cis", "1.4.0", nil)
+	e.provider("cis", ">= 1.0.0")
+	res, err := e.init(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func (e *env) lock(t *testing.T) *lockfile.Lock {
 	t.Helper()
 	l, diags := lockfile.Load(filepath.Join(e.cfg.Dir, lockfile.FileName))
@@ -389,11 +401,7 @@ func TestProviderKeysAreTrusted(t *testing.T) {
 
 func TestLockedHashMismatchRefused(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	if _, err := e.init(t, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.installCIS(t)
 	// The registry republishes 1.4.0 with other content (and a valid signature): the lock wins.
 	e.publish(t, "cis", "1.4.0", func(r *registrytest.Release) { r.Executable = []byte("#!/bin/sh\necho evil\n") })
 	if err := os.RemoveAll(filepath.Join(e.cache.Dir, "providers")); err != nil {
@@ -423,15 +431,10 @@ func TestLockFileNonsense(t *testing.T) {
 
 func TestReplacedBinaryRefusedThenRepaired(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	res, err := e.init(t, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := e.installCIS(t)
 	registrytest.WriteFile(t, res.Providers[0].Entrypoint, []byte("#!/bin/sh\necho pwned\n"), 0o755)
 	v := &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}
-	_, err = v.Entrypoint("cis")
+	_, err := v.Entrypoint("cis")
 	var mm *cache.MismatchError
 	var ni *NotInstalledError
 	if !errors.As(err, &mm) || !errors.As(err, &ni) || ni.Provider != "cis" {

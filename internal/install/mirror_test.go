@@ -57,11 +57,7 @@ func TestMirrorServesAnAirGappedInit(t *testing.T) {
 
 func TestMirrorFailureKeepsPreviousMirror(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	if _, err := e.init(t, nil); err != nil {
-		t.Fatal(err)
-	}
+	e.installCIS(t)
 	mirror := filepath.Join(t.TempDir(), "mirror")
 	registrytest.WriteFile(t, filepath.Join(mirror, "keep"), []byte("x"), 0o644)
 	e.reg.FailAll(true)

@@ -15,12 +15,7 @@ import (
 
 func TestResolver(t *testing.T) {
 	e := newEnv(t, false)
-	e.publish(t, "cis", "1.4.0", nil)
-	e.provider("cis", ">= 1.0.0")
-	res, err := e.init(t, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := e.installCIS(t)
 	r := &Resolver{Self: "/usr/bin/argus", Installed: &Verifier{Cache: e.cache, Config: e.cfg, Lock: e.lock(t)}}
 
 	got, err := r.Command(context.Background(), "builtin/file")

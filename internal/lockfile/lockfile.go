@@ -95,7 +95,7 @@ func Load(path string) (*Lock, hcl.Diagnostics) {
 	var buf bytes.Buffer
 	if _, err := buf.ReadFrom(&limitReader{f, maxSize}); err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read lock file",
-			Detail: fmt.Sprintf("Read lock file %q: %v. Delete it and run \"argus init\" to recreate it.", path, err)}}
+			Detail: fmt.Sprintf("Read lock file %q: %v.", path, err), Extra: FixRecreate}}
 	}
 	return Parse(buf.Bytes(), path)
 }
@@ -165,8 +165,8 @@ func Parse(src []byte, filename string) (*Lock, hcl.Diagnostics) {
 	for _, p := range fs.Providers {
 		rng := p.DefRange.Ptr()
 		if _, dup := lock.Providers[p.Source]; dup {
-			diags = append(diags, errAt(rng, "Duplicate provider in lock file",
-				fmt.Sprintf("Provider %q is locked twice. Delete one block, or delete the lock file and run \"argus init\".", p.Source)))
+			diags = append(diags, fixAt(rng, "Duplicate provider in lock file",
+				fmt.Sprintf("Provider %q is locked twice.", p.Source), FixDuplicate))
 			continue
 		}
 		lp := &Provider{Source: p.Source, Platforms: map[string][]string{}}
@@ -191,12 +191,12 @@ func Parse(src []byte, filename string) (*Lock, hcl.Diagnostics) {
 		case lp.IsOCI():
 			// Pinned by digests, not by a version.
 		case !local && lp.Version == "":
-			diags = append(diags, errAt(rng, "Invalid provider in lock file",
-				fmt.Sprintf("Provider %q has no version. Run \"argus init --upgrade\" to lock it again.", p.Source)))
+			diags = append(diags, fixAt(rng, "Invalid provider in lock file",
+				fmt.Sprintf("Provider %q has no version.", p.Source), FixUpgrade))
 			continue
 		case local && (lp.Version != "" || lp.Signer != ""):
-			diags = append(diags, errAt(rng, "Invalid provider in lock file",
-				fmt.Sprintf("Local provider %q cannot have a version or signer. Run \"argus init\" to lock it again.", p.Source)))
+			diags = append(diags, fixAt(rng, "Invalid provider in lock file",
+				fmt.Sprintf("Local provider %q cannot have a version or signer.", p.Source), FixRelock))
 			continue
 		}
 		for _, pl := range p.Platforms {
@@ -233,6 +233,13 @@ func Parse(src []byte, filename string) (*Lock, hcl.Diagnostics) {
 
 func errAt(rng *hcl.Range, summary, detail string) *hcl.Diagnostic {
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng}
+}
+
+// fixAt is errAt for an error that fix repairs.
+func fixAt(rng *hcl.Range, summary, detail string, fix Fix) *hcl.Diagnostic {
+	d := errAt(rng, summary, detail)
+	d.Extra = fix
+	return d
 }
 
 func validPlatform(s string) bool {

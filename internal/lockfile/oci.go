@@ -15,7 +15,7 @@ import (
 func decodeOCI(p *providerSchema, lp *Provider, rng *hcl.Range) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	bad := func(format string, a ...any) {
-		diags = append(diags, errAt(rng, "Invalid provider in lock file", fmt.Sprintf(format, a...)+` Run "argus init" to lock it again.`))
+		diags = append(diags, fixAt(rng, "Invalid provider in lock file", fmt.Sprintf(format, a...), FixRelock))
 	}
 	if p.Kind != nil {
 		switch *p.Kind {
@@ -57,7 +57,7 @@ func decodeOCI(p *providerSchema, lp *Provider, rng *hcl.Range) hcl.Diagnostics 
 // decodeManifest reads a platform block's manifest digest into lp.
 func decodeManifest(pl platformSchema, lp *Provider, rng *hcl.Range) hcl.Diagnostics {
 	bad := func(format string, a ...any) hcl.Diagnostics {
-		return hcl.Diagnostics{errAt(rng, "Invalid platform in lock file", fmt.Sprintf(format, a...)+` Run "argus init" to lock it again.`)}
+		return hcl.Diagnostics{fixAt(rng, "Invalid platform in lock file", fmt.Sprintf(format, a...), FixRelock)}
 	}
 	switch {
 	case pl.Manifest == nil && lp.IsOCI():
@@ -86,7 +86,7 @@ func decodeManifest(pl platformSchema, lp *Provider, rng *hcl.Range) hcl.Diagnos
 func decodePolicy(lock *Lock, p policySchema) hcl.Diagnostics {
 	rng := p.DefRange.Ptr()
 	bad := func(format string, a ...any) hcl.Diagnostics {
-		return hcl.Diagnostics{errAt(rng, "Invalid policy in lock file", fmt.Sprintf(format, a...)+` Run "argus init" to lock it again.`)}
+		return hcl.Diagnostics{fixAt(rng, "Invalid policy in lock file", fmt.Sprintf(format, a...), FixRelock)}
 	}
 	lp := &Policy{Source: p.Source, Hash: p.Hash}
 	if p.Index != nil {
@@ -99,8 +99,8 @@ func decodePolicy(lock *Lock, p policySchema) hcl.Diagnostics {
 	case p.Source == "":
 		return bad("A policy block needs the policy's source as its label.")
 	case lock.Policies[p.Source] != nil:
-		return hcl.Diagnostics{errAt(rng, "Duplicate policy in lock file",
-			fmt.Sprintf("Policy %q is locked twice. Delete one block, or delete the lock file and run \"argus init\".", p.Source))}
+		return hcl.Diagnostics{fixAt(rng, "Duplicate policy in lock file",
+			fmt.Sprintf("Policy %q is locked twice.", p.Source), FixDuplicate)}
 	case !strings.HasPrefix(p.Hash, "h1:"):
 		return bad("Policy %q needs hash = \"h1:…\", the hash of its extracted tree.", p.Source)
 	case (lp.Index == "") != (lp.Manifest == ""):

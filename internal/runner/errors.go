@@ -20,14 +20,14 @@ func (e *NotStartedError) Error() string {
 func (e *NotStartedError) Unwrap() error { return e.Cause }
 
 // StartError reports a provider executable that could not be started: it is missing, not
-// executable, or not a program for this platform.
+// executable, or not a program for this platform. What to do about it is Runner.Hint's.
 type StartError struct {
 	Path string
 	Err  error
 }
 
 func (e *StartError) Error() string {
-	return fmt.Sprintf("start provider %q: %v (check that it is installed and executable: run \"argus init\")", e.Path, e.Err)
+	return fmt.Sprintf("start provider %q: %v", e.Path, e.Err)
 }
 
 func (e *StartError) Unwrap() error { return e.Err }

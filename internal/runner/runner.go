@@ -44,6 +44,9 @@ type Runner struct {
 	BaseEnv     []string      // where PATH, HOME, TMPDIR, LANG and env_allow values come from; nil means os.Environ()
 	TempDir     string        // parent of the per-job working directories; "" means os.TempDir()
 	Logger      *slog.Logger  // provider stderr is streamed here at debug level; nil discards
+	// Hint is the advice that ends a failure's reason, such as which argus command fixes it
+	// (exitcode.FailureHint: this package names no argus command); nil adds none.
+	Hint func(error) string
 }
 
 // Command is a provider executable and its arguments. Built-in providers are argus itself with
@@ -88,11 +91,11 @@ type Outcome struct {
 func (r *Runner) Run(ctx context.Context, t Task) Outcome {
 	start := time.Now()
 	if ctx.Err() != nil {
-		return failed(start, time.Now(), "", &NotStartedError{Cause: context.Cause(ctx)})
+		return r.failed(start, time.Now(), "", &NotStartedError{Cause: context.Cause(ctx)})
 	}
 	dir, err := os.MkdirTemp(r.TempDir, "argus-job-")
 	if err != nil {
-		return failed(start, time.Now(), "", fmt.Errorf("create working directory for provider: %w", err))
+		return r.failed(start, time.Now(), "", fmt.Errorf("create working directory for provider: %w", err))
 	}
 	defer r.removeDir(dir)
 
@@ -114,7 +117,7 @@ func (r *Runner) Run(ctx context.Context, t Task) Outcome {
 	}
 	r.logger().LogAttrs(ctx, slog.LevelDebug, "provider failed", slog.String("job", t.Request.Job.Name),
 		slog.Duration("duration", end.Sub(start)), slog.String("error", err.Error()))
-	return failed(start, end, stderr, err)
+	return r.failed(start, end, stderr, err)
 }
 
 // execute starts the provider in dir, feeds it the request and collects its output. A nil error
@@ -304,8 +307,11 @@ func decode(out []byte) (sdk.Response, error) {
 }
 
 // failed turns a failure into an outcome with one error result.
-func failed(start, end time.Time, stderr string, err error) Outcome {
+func (r *Runner) failed(start, end time.Time, stderr string, err error) Outcome {
 	res := sdk.Result{Title: "provider failed", Status: sdk.StatusError, Reason: err.Error()}
+	if r.Hint != nil {
+		res.Reason += r.Hint(err)
+	}
 	if s := strings.TrimSpace(stderr); s != "" {
 		if last := lastLine(s); last != "" {
 			res.Reason += "; last stderr line: " + last

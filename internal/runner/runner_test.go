@@ -236,13 +236,13 @@ func TestRunFailures(t *testing.T) {
 			name:    "missing executable",
 			command: Command{Path: missing},
 			check:   isA[*StartError],
-			reason:  []string{missing, "no such file or directory", "argus init"},
+			reason:  []string{missing, "no such file or directory", "; HINT-START"},
 		},
 		{
 			name:    "not executable",
 			command: Command{Path: notExecutable},
 			check:   isA[*StartError],
-			reason:  []string{notExecutable, "permission denied"},
+			reason:  []string{notExecutable, "permission denied", "; HINT-START"},
 		},
 		{
 			name:    "panic",
@@ -357,6 +357,14 @@ func TestRunFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := testRunner(t)
+			// The runner names no argus command; its Hint (exitcode.FailureHint) ends the
+			// reason of the failures it has advice for, and only of those.
+			r.Hint = func(err error) string {
+				if isStart := errors.As(err, new(*StartError)); isStart {
+					return "; HINT-START"
+				}
+				return ""
+			}
 			timeout := tt.timeout
 			if timeout == 0 {
 				timeout = time.Minute
@@ -377,6 +385,9 @@ func TestRunFailures(t *testing.T) {
 				if !strings.Contains(res.Reason, s) {
 					t.Errorf("reason %q does not contain %q", res.Reason, s)
 				}
+			}
+			if !slices.Contains(tt.reason, "; HINT-START") && strings.Contains(res.Reason, "HINT-START") {
+				t.Errorf("reason %q has the hint of a start failure", res.Reason)
 			}
 			for _, s := range tt.remarks {
 				if !strings.Contains(res.Remarks, s) {

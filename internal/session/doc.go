@@ -4,6 +4,9 @@
 // heartbeat, apply the control plane's remote configuration and deliver results and config
 // reports; `argus outbox flush` opens one to deliver what earlier runs left.
 //
+// The outbox commands live here too (flush.go; outbox.go: `argus outbox list` and `drop`,
+// which need no session).
+//
 // It is not responsible for the control plane's HTTP protocol (internal/controlplane), the
 // durable queue (internal/outbox), turning results into evidence (internal/publish), the
 // remote configuration protocol (internal/agentremote) or deciding what an undelivered result

@@ -18,9 +18,11 @@ import (
 	"github.com/compliance-framework/argus/internal/ccfjob"
 	"github.com/compliance-framework/argus/internal/ccfplugin/host"
 	"github.com/compliance-framework/argus/internal/config"
+	"github.com/compliance-framework/argus/internal/exitcode"
 	"github.com/compliance-framework/argus/internal/getter"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/outcome"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/remoteconfig"
@@ -52,6 +54,7 @@ type Workspace struct {
 	lock  *lockfile.Lock
 	cache *cache.Cache
 	store *state.Store
+	ob    *outbox.Outbox
 	sess  *session.Session
 	// sessDone distinguishes "no control_plane block" (nil session) from "not opened yet".
 	sessDone bool
@@ -63,6 +66,11 @@ var (
 	_ assess.Resolver  = (*install.Resolver)(nil)
 	_ assess.Collector = (*publish.Publisher)(nil)
 	_ session.Opener   = (*Workspace)(nil)
+)
+
+var (
+	_ session.OutboxOpener = (*Workspace)(nil)
+	_ install.Workspace    = (*Workspace)(nil)
 )
 
 func (w *Workspace) env(name string) string {
@@ -162,6 +170,7 @@ func (w *Workspace) Lock(ctx context.Context) (*lockfile.Lock, error) {
 		return nil, err
 	}
 	lock, diags := lockfile.Load(filepath.Join(cfg.Dir, lockfile.FileName))
+	diags = exitcode.LockHints(diags) // each diagnostic's fix, naming the argus command
 	if len(diags) > 0 {
 		_ = config.WriteDiagnostics(w.Stderr, nil, diags, w.Color)
 	}
@@ -324,4 +333,22 @@ func (w *Workspace) Close() {
 		fmt.Fprintf(w.Stderr, "argus: error: save state: %v\n", err)
 	}
 	w.store = nil
+}
+
+// Outbox opens the outbox in the state directory, holding the state lock (State) so that it
+// never races an assess delivering the same items.
+func (w *Workspace) Outbox(ctx context.Context) (*outbox.Outbox, error) {
+	if w.ob != nil {
+		return w.ob, nil
+	}
+	store, err := w.State(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ob, err := outbox.Open(filepath.Join(store.Dir(), "outbox"))
+	if err != nil {
+		return nil, err
+	}
+	w.ob = ob
+	return ob, nil
 }

@@ -178,3 +178,40 @@ func TestSessionOpensOnceWithTheOutboxInTheStateDirectory(t *testing.T) {
 		t.Errorf("no outbox in the state directory: %v", err)
 	}
 }
+
+// The outbox commands open the outbox in the state directory, under the state lock, once; a
+// state another run holds opens no outbox.
+func TestOutboxOpensOnceUnderTheStateLock(t *testing.T) {
+	w, _ := newWorkspace(t, oneJob, map[string]string{"XDG_STATE_HOME": t.TempDir()})
+	ob, err := w.Outbox(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := w.Outbox(context.Background()); again != ob {
+		t.Error("Outbox opened twice")
+	}
+	store, _ := w.State(context.Background())
+	if ob.Dir() != filepath.Join(store.Dir(), "outbox") {
+		t.Errorf("outbox %s is not in the state directory %s", ob.Dir(), store.Dir())
+	}
+	other := &Workspace{ConfigPath: w.ConfigPath, StateDir: store.Dir(), LockTimeout: 10 * time.Millisecond, Holder: "argus other",
+		Getenv: w.Getenv, Stderr: &bytes.Buffer{}, Logger: w.Logger}
+	defer other.Close()
+	if ob, err := other.Outbox(context.Background()); err == nil || ob != nil {
+		t.Errorf("Outbox while another run holds the state = %v, %v; want the lock error", ob, err)
+	}
+}
+
+// A lock file's diagnostics are printed with each one's fix, naming the argus command.
+func TestLockDiagnosticsSayTheFix(t *testing.T) {
+	w, stderr := newWorkspace(t, oneJob, nil)
+	write(t, filepath.Dir(w.ConfigPath), "argus.lock.hcl", "provider \"a.b/c/d\" {\n}\n")
+	_, err := w.Lock(context.Background())
+	var reported *outcome.ReportedError
+	if !errors.As(err, &reported) {
+		t.Fatalf("Lock = %v, want a ReportedError", err)
+	}
+	if want := `Provider "a.b/c/d" has no version. Run "argus init --upgrade" to lock it again.`; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, stderr)
+	}
+}

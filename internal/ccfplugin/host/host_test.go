@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 func buildTestPlugin(t testing.TB) string {
 	t.Helper()
 	testPlugin.once.Do(func() {
-		testPlugin.dir, testPlugin.err = os.MkdirTemp("", "argus-testplugin-")
+		testPlugin.dir, testPlugin.err = os.MkdirTemp("", "argus-testplugin-") //nolint:usetesting // built once for every test of the binary, so it outlives each test; removed in TestMain
 		if testPlugin.err != nil {
 			return
 		}
