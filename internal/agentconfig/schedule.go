@@ -99,7 +99,3 @@ func minutesOnly(cron string) bool {
 	}
 	return true
 }
-
-// ConvertSchedule is convertSchedule for the remote configuration (package agentremote): an
-// overlay writes schedules as the agent does.
-func ConvertSchedule(s string) (string, []string, error) { return convertSchedule(s) }

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/compliance-framework/argus/internal/agentconfig"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/schedule"
 )
@@ -101,20 +100,36 @@ func ToConfig(cfg *config.Config, jobs []Job, hostname string) error {
 	return nil
 }
 
-// ArgusSchedule reads a schedule as argus writes it, else as the agent does.
+// agentDescriptors are the agent's cron shorthands, written out as argus's 5-field cron.
+var agentDescriptors = map[string]string{
+	"@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "@monthly": "0 0 1 * *", "@weekly": "0 0 * * 0",
+	"@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@hourly": "0 * * * *",
+}
+
+// ArgusSchedule reads a schedule as argus writes it, else as the agent does: a cron
+// descriptor or "@every D". A TZ= prefix is refused: argus reads cron in UTC, and moving a
+// schedule to another zone silently is worse than saying so. (argus convert agent-config, in
+// package agentconfig, converts the same forms; it cannot be imported from here, since it
+// depends on the command layer.)
 func ArgusSchedule(s string) (string, error) {
-	if s == "" {
+	spec := strings.TrimSpace(s)
+	if spec == "" {
 		return "always", nil
 	}
-	if _, err := schedule.Parse(s); err == nil {
-		return s, nil
+	if _, err := schedule.Parse(spec); err == nil {
+		return spec, nil
 	}
-	conv, _, err := agentconfig.ConvertSchedule(s)
-	if err != nil {
-		return "", fmt.Errorf("%q is neither an argus nor an agent schedule: %w", s, err)
+	conv := spec
+	switch {
+	case agentDescriptors[spec] != "":
+		conv = agentDescriptors[spec]
+	case strings.HasPrefix(spec, "@every "):
+		conv = "every " + strings.TrimSpace(strings.TrimPrefix(spec, "@every "))
+	case strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ="):
+		return "", fmt.Errorf("%q: argus reads cron in UTC and takes no time zone prefix; write the schedule in UTC", s)
 	}
 	if _, err := schedule.Parse(conv); err != nil {
-		return "", fmt.Errorf("%q: %w", s, err)
+		return "", fmt.Errorf("%q is neither an argus nor an agent schedule: %w", s, err)
 	}
 	return conv, nil
 }

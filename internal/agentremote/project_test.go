@@ -80,3 +80,16 @@ func TestConfigJoin(t *testing.T) {
 		t.Fatal("Check")
 	}
 }
+
+func TestArgusSchedule(t *testing.T) {
+	for in, want := range map[string]string{"": "always", "every 1h": "every 1h", "@every 10m": "every 10m", "@daily": "0 0 * * *", "*/5 * * * *": "*/5 * * * *"} {
+		if got, err := ArgusSchedule(in); err != nil || got != want {
+			t.Errorf("ArgusSchedule(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"TZ=Europe/Paris 0 3 * * *", "@every banana", "sometimes"} {
+		if _, err := ArgusSchedule(bad); err == nil {
+			t.Errorf("ArgusSchedule(%q) accepted", bad)
+		}
+	}
+}
