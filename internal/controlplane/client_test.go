@@ -477,3 +477,41 @@ func compact(t *testing.T, raw json.RawMessage) string {
 	}
 	return b.String()
 }
+
+func TestAgentConfigBadAnswers(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"no data", `{"other":1}`, `no "data" object`},
+		{"not JSON", `<html>`, "decode the remote configuration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			t.Cleanup(srv.Close)
+			c, _ := newClient(t, srv.URL, nil)
+			if _, err := c.AgentConfig(t.Context(), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	srv := cptest.Start(t, cptest.Options{ClientID: "a", ClientSecret: "b"})
+	c, _ := newClient(t, srv.URL, func(cfg *controlplane.Config) { cfg.ClientID, cfg.ClientSecret = "a", "b" })
+	var pe *controlplane.PermanentError
+	if err := c.ConfigReport(t.Context(), uuid.New(), json.RawMessage(`{nope`)); !errors.As(err, &pe) || pe.Status != 0 {
+		t.Fatalf("a stored report that is not JSON: %v", err)
+	}
+	if n := len(srv.Recording().ConfigReports); n != 0 {
+		t.Fatalf("it was sent (%d)", n)
+	}
+	// A 401 on the report route is not a ReportError: the credentials hint stays.
+	srv.Update(func(s *cptest.Switches) { s.Unauthorized401 = 10 })
+	err := c.ConfigReport(t.Context(), uuid.New(), json.RawMessage(`{}`))
+	var re *controlplane.ReportError
+	if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "client_id") {
+		t.Fatalf("401: %v", err)
+	}
+	if msg := (&controlplane.ReportError{Status: 418, Err: errors.New("x")}).Error(); !strings.Contains(msg, "config report: x") {
+		t.Fatal(msg)
+	}
+}
