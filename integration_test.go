@@ -79,8 +79,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // TestRealAPI runs `argus assess` (the CLI, anonymous agent) against a real Compliance Framework
 // API twice and checks, through the API's own answers and read routes, that the heartbeat and
 // every evidence were accepted (201), nothing stayed in the outbox, and the second run continued
-// the first run's evidence streams. It needs ARGUS_CCF_URL (.ci/steps/40-real-api.sh starts the
-// API with .ci/ccf-up.sh and sets it). With ARGUS_CCF_USER and ARGUS_CCF_PASSWORD (a
+// the first run's evidence streams; a third run with a remote_config block checks that an API
+// without agent remote configuration (404) costs one request and nothing else. It needs
+// ARGUS_CCF_URL (.ci/steps/40-real-api.sh starts the API with .ci/ccf-up.sh and sets it). With
+// ARGUS_CCF_USER and ARGUS_CCF_PASSWORD (a
 // user of that API) it also reads the heartbeat back through the authenticated over-time route.
 func TestRealAPI(t *testing.T) {
 	base := os.Getenv("ARGUS_CCF_URL")
@@ -198,6 +200,40 @@ job "it-fail" {
 				t.Errorf("after run %d: stream %s has %d record(s) in the API, want %d", run, s, len(hist), run)
 			}
 		}
+	}
+
+	// Remote configuration on an API that predates it (v0.16.0): argus asks once, gets 404,
+	// runs its local configuration without a warning, reports nothing, and exits as before.
+	remote := hcl + "remote_config {\n  mode = \"apply_safe\"\n}\n"
+	if err := os.WriteFile(cfg, []byte(remote), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := argusCmd(t.Context(), t, work, "assess", "--config", cfg, "--state-dir", stateDir, "--all", "--retry-budget", "60s", "--log-level", "debug").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("remote_config run: argus assess: %v, want exit 1 (one check fails; 4 means undelivered)\n%s", err, out)
+	}
+	if strings.Contains(string(out), "level=WARN") || !strings.Contains(string(out), "does not serve remote configuration") {
+		t.Errorf("remote_config run: want the 404 said at debug level only, no warning:\n%s", out)
+	}
+	fetched := 0
+	for _, ex := range proxy.take() {
+		switch {
+		case ex.Method+" "+ex.Path == "GET /api/agent/config":
+			fetched++
+			if ex.Status != http.StatusNotFound {
+				t.Errorf("remote_config run: GET /api/agent/config answered %d; this test expects an API without remote configuration (404)", ex.Status)
+			}
+		case strings.HasSuffix(ex.Path, "/config-report"):
+			t.Errorf("remote_config run: a config report was sent to an API without remote configuration")
+		case ex.Method+" "+ex.Path == "POST /api/agent/heartbeat":
+			if strings.Contains(string(ex.Body), "config_digest") {
+				t.Errorf("remote_config run: the heartbeat carries a config digest although nothing was fetched: %s", ex.Body)
+			}
+		}
+	}
+	if fetched != 1 {
+		t.Errorf("remote_config run: %d GET /api/agent/config, want exactly 1", fetched)
 	}
 
 	// The two streams end in the states the checks had: one satisfied, one not.

@@ -49,9 +49,10 @@ func (l *loader) decodeControlPlane(b *hcl.Block) {
 			set, unset)
 	}
 	if attr := c.Attributes["jobs"]; attr != nil {
-		if v, ok := l.eval(attr, l.fileCtx, cty.Bool); ok {
-			cp.Jobs = v.True()
-		}
+		// Kept in the schema only to explain its removal: no control plane served argus's own
+		// GET /api/argus/jobs, and the API's agent remote configuration replaces it.
+		l.errorf(attr.NameRange, "control_plane jobs was removed",
+			"argus no longer fetches job specs from GET /api/argus/jobs, a route no control plane serves. Remove jobs = ..., and use the control plane's agent remote configuration with a remote_config block instead (see the README).")
 	}
 	if attr := c.Attributes["remote_providers"]; attr != nil {
 		if names, ok := l.strList(attr, l.fileCtx); ok {

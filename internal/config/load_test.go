@@ -60,7 +60,8 @@ func TestLoadValid(t *testing.T) {
 					StateDir:        filepath.Join(valid, ".argus"),
 					Parallel:        4,
 				},
-				ControlPlane: &ControlPlane{URL: "https://ccf.example.com", ClientID: "id-1", ClientSecret: "s3cret", Jobs: true},
+				ControlPlane: &ControlPlane{URL: "https://ccf.example.com", ClientID: "id-1", ClientSecret: "s3cret"},
+				RemoteConfig: &RemoteConfig{Mode: "apply_safe", TrustedSources: []string{"ghcr.io/compliance-framework/*"}, OverridableConfigFlags: []string{"ssh:port", "timeout"}},
 				Registries: []Registry{
 					{Host: "localhost:8080", URL: "http://127.0.0.1:8080/argus/"},
 					{Host: "registry.example.com", URL: "https://mirror.internal/argus/", SigningKeys: []string{"RWQkey1", "RWQkey2"}},

@@ -14,10 +14,12 @@ import (
 )
 
 // fileSchema is the top level of a file: the block kinds, each decoded in its own file
-// (argus.go, control_plane.go, registry.go, provider.go, job.go, report.go, waiver.go).
+// (argus.go, control_plane.go, remote_config.go, registry.go, provider.go, job.go, report.go,
+// waiver.go).
 var fileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
 	{Type: "argus"},
 	{Type: "control_plane"},
+	{Type: "remote_config"},
 	{Type: "registry", LabelNames: []string{"host"}},
 	{Type: "provider", LabelNames: []string{"name"}},
 	{Type: "job", LabelNames: []string{"name"}},
@@ -35,6 +37,7 @@ type loader struct {
 	fileCtx, jobCtx *hcl.EvalContext
 
 	argusRange, controlPlaneRange *hcl.Range
+	remoteConfigRange             *hcl.Range
 	declared                      map[string]hcl.Range // kind + " " + name -> where declared
 	reportPaths                   map[string]hcl.Range // report path -> where declared
 	providerRefs                  []providerRef
@@ -104,6 +107,10 @@ func (l *loader) decodeFile(f *hcl.File) {
 			if l.once(&l.controlPlaneRange, b) {
 				l.decodeControlPlane(b)
 			}
+		case "remote_config":
+			if l.once(&l.remoteConfigRange, b) {
+				l.decodeRemoteConfig(b)
+			}
 		case "registry":
 			if l.unique("registry", b) {
 				l.decodeRegistry(b)
@@ -163,6 +170,7 @@ func (l *loader) content(b *hcl.Block, schema *hcl.BodySchema) *hcl.BodyContent 
 // waivers to jobs.
 func (l *loader) finish() {
 	l.finishWaivers()
+	l.finishRemoteConfig()
 	defer l.finishCCF()
 	var declared []string
 	for _, p := range l.cfg.Providers {

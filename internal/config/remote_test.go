@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 // RemoteProvider is the one allow-list check for job specs from the control plane: the local
 // configuration decides, a provider must exist locally, and builtin/command needs an explicit
 // listing because it runs any command it is given.
-func TestRemoteProvider(t *testing.T) {
+func TestRemoteProviderAllowList(t *testing.T) {
 	const providers = `
 provider "cis" {
   source  = "registry.example.com/acme/cis"
@@ -28,14 +29,20 @@ provider "local-script" {
 	load := func(t *testing.T, controlPlane string) (*Config, string) {
 		t.Helper()
 		dir := writeFiles(t, map[string]string{"main.argus.hcl": controlPlane + providers})
+		if err := os.MkdirAll(filepath.Join(dir, "providers"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "providers", "local-script"), []byte("#!/bin/sh\n"), 0o755); err != nil { //nolint:gosec // G306: a provider executable
+			t.Fatal(err)
+		}
 		cfg, diags := Load(dir, testOptions(nil))
 		if diags.HasErrors() {
 			t.Fatalf("Load: %s", renderDiags(cfg, diags))
 		}
 		return cfg, filepath.Join(dir, "main.argus.hcl")
 	}
-	listed := "control_plane {\n  url              = \"https://ccf.example.com\"\n  jobs             = true\n  remote_providers = [\"builtin/file\", \"cis\", \"builtin/command\"]\n}\n"
-	unlisted := "control_plane {\n  url  = \"https://ccf.example.com\"\n  jobs = true\n}\n"
+	listed := "control_plane {\n  url              = \"https://ccf.example.com\"\n  remote_providers = [\"builtin/file\", \"cis\", \"builtin/command\"]\n}\n"
+	unlisted := "control_plane {\n  url = \"https://ccf.example.com\"\n}\n"
 	for _, tc := range []struct {
 		name, controlPlane, provider string
 		wantErr                      string // "" for allowed; "FILE" stands for the configuration's path
@@ -49,7 +56,7 @@ provider "local-script" {
 		{"listed: built in", listed, "builtin/file", ""},
 		{"listed: declared", listed, "cis", ""},
 		{"listed: builtin/command allowed", listed, "builtin/command", ""},
-		{"listed: declared but not listed", listed, "local-script", `provider "local-script" is not in control_plane.remote_providers (FILE:4,3-`},
+		{"listed: declared but not listed", listed, "local-script", `provider "local-script" is not in control_plane.remote_providers (FILE:3,3-`},
 		{"listed: unknown, even if it were listed", listed, "acme/other", "neither built in nor declared"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -24,6 +24,7 @@ type Config struct {
 
 	Argus        Argus
 	ControlPlane *ControlPlane // nil when the configuration has no control_plane block
+	RemoteConfig *RemoteConfig // nil when the configuration has no remote_config block
 	Registries   []Registry    // sorted by Host
 	Providers    []Provider    // sorted by Name
 	Jobs         []Job         // sorted by Name
@@ -55,7 +56,6 @@ type ControlPlane struct {
 	URL          string
 	ClientID     string // "" for anonymous
 	ClientSecret string // a secret: never logged, never passed to a provider
-	Jobs         bool   // also fetch job specs from the control plane
 	// RemoteProviders are the providers the control plane's job specs may use (remote_providers);
 	// nil when unset: see Config.RemoteProvider for the default.
 	RemoteProviders      []string

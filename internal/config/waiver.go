@@ -143,8 +143,8 @@ func (l *loader) finishWaivers() {
 		if near := Suggest(w.Job, jobs); len(near) > 0 {
 			detail += fmt.Sprintf(" Did you mean %s?", strings.Join(quoted(near), " or "))
 		}
-		if l.cfg.ControlPlane != nil && l.cfg.ControlPlane.Jobs {
-			// The control plane's jobs are not known yet: they may hold the job.
+		if rc := l.cfg.RemoteConfig; l.cfg.ControlPlane != nil && rc != nil && (rc.Mode == "apply_safe" || rc.Mode == "apply_all") {
+			// An overlay from the control plane may add jobs, which are not known yet.
 			l.warnf(p.jobRng, "Waiver matches no local job", "%s It may match a job from the control plane.", detail)
 			continue
 		}

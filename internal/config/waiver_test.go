@@ -116,8 +116,12 @@ waiver "a" {
 func TestWaiverUnknownJobWithControlPlaneJobsIsAWarning(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"main.argus.hcl": `
 control_plane {
-  url  = "https://ccf.example.com"
-  jobs = true
+  url           = "https://ccf.example.com"
+  client_id     = "id"
+  client_secret = "secret"
+}
+remote_config {
+  mode = "apply_safe"
 }
 waiver "remote" {
   job     = "from-the-control-plane"
@@ -148,5 +152,21 @@ func TestSuggest(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
 			t.Errorf("Suggest(%q) = %q, want %q", tc.name, got, tc.want)
 		}
+	}
+}
+
+func TestRemoteConfigWarnings(t *testing.T) {
+	for _, tc := range []struct{ files, want string }{
+		{`remote_config { mode = "apply_safe" }`, "has no control_plane block"},
+		{"control_plane {\n  url = \"https://ccf.example.com\"\n}\nremote_config {\n  mode = \"report\"\n}\n", "authenticated agents only"},
+	} {
+		cfg, diags := Load(writeFiles(t, map[string]string{"main.argus.hcl": tc.files}), testOptions(nil))
+		if diags.HasErrors() || len(diags) != 1 || diags[0].Severity != hcl.DiagWarning || !strings.Contains(diags[0].Detail, tc.want) {
+			t.Errorf("%s: want one warning saying %q, got:\n%s", tc.files, tc.want, renderDiags(cfg, diags))
+		}
+	}
+	_, diags := Load(writeFiles(t, map[string]string{"main.argus.hcl": "control_plane {\n  url = \"https://ccf.example.com\"\n}\nremote_config {\n  mode = \"off\"\n}\n"}), testOptions(nil))
+	if len(diags) != 0 {
+		t.Errorf("mode off without credentials: %v", diags)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,10 +13,20 @@ import (
 // Heartbeat tells the control plane that the runtime runtimeID is alive at at. The API answers
 // 201; any 2xx is accepted.
 func (c *Client) Heartbeat(ctx context.Context, runtimeID uuid.UUID, at time.Time) error {
+	return c.HeartbeatConfig(ctx, runtimeID, at, nil, "")
+}
+
+// HeartbeatConfig is Heartbeat with the configuration this runtime runs: its applied revision
+// (nil when none) and the digest of its redacted effective configuration. A heartbeat with a
+// digest also registers the instance on an API that has remote configuration; an older API
+// ignores both fields.
+func (c *Client) HeartbeatConfig(ctx context.Context, runtimeID uuid.UUID, at time.Time, revision *int64, digest string) error {
 	body, err := json.Marshal(struct {
-		UUID      uuid.UUID `json:"uuid"`
-		CreatedAt time.Time `json:"created_at"`
-	}{runtimeID, at.UTC()})
+		UUID           uuid.UUID `json:"uuid"`
+		CreatedAt      time.Time `json:"created_at"`
+		ConfigRevision *int64    `json:"config_revision,omitempty"`
+		ConfigDigest   string    `json:"config_digest,omitempty"`
+	}{runtimeID, at.UTC(), revision, digest})
 	if err != nil {
 		return fmt.Errorf("encode heartbeat: %w", err)
 	}
@@ -80,76 +89,4 @@ func (c *Client) PostJSON(ctx context.Context, route, idempotencyKey string, pay
 		return fmt.Errorf("post %s: %w", route, err)
 	}
 	return nil
-}
-
-// JobsResponse is the answer of GET /api/argus/jobs.
-type JobsResponse struct {
-	// NotModified is true when the control plane answered 304 to the ETag given: keep the copy
-	// you have. Jobs, Providers and Data are empty then.
-	NotModified bool
-	// ETag identifies this version; send it next time.
-	ETag      string
-	Jobs      []JobSpec
-	Providers []ProviderSpec
-	// Data is the "data" document as received, for the caller's last-good copy.
-	Data json.RawMessage
-}
-
-// JobSpec is a job as the control plane sends it: the fields of the HCL job block.
-type JobSpec struct {
-	Name     string            `json:"name"`
-	Provider string            `json:"provider"`
-	Schedule string            `json:"schedule,omitempty"`
-	Timeout  string            `json:"timeout,omitempty"` // a Go duration, "30s"
-	Labels   map[string]string `json:"labels,omitempty"`
-	Subject  SubjectSpec       `json:"subject"`
-	Config   json.RawMessage   `json:"config,omitempty"`
-	EnvAllow []string          `json:"env_allow,omitempty"`
-}
-
-// SubjectSpec is a job's subject block.
-type SubjectSpec struct {
-	Type       string `json:"type"`
-	Identifier string `json:"identifier"`
-}
-
-// ProviderSpec is a provider block as the control plane sends it.
-type ProviderSpec struct {
-	Name    string `json:"name"`
-	Source  string `json:"source"`
-	Version string `json:"version,omitempty"`
-}
-
-// Jobs fetches the job specs for runtimeID. With a non-empty etag it asks for changes only and
-// a 304 comes back as NotModified.
-func (c *Client) Jobs(ctx context.Context, runtimeID uuid.UUID, etag string) (JobsResponse, error) {
-	h := http.Header{}
-	if etag != "" {
-		h.Set("If-None-Match", etag)
-	}
-	resp, err := c.do(ctx, request{method: http.MethodGet, path: "/api/argus/jobs",
-		query: url.Values{"runtime": {runtimeID.String()}}, header: h})
-	if err != nil {
-		return JobsResponse{}, fmt.Errorf("fetch job specs: %w", err)
-	}
-	if resp.status == http.StatusNotModified {
-		return JobsResponse{NotModified: true, ETag: etag}, nil
-	}
-	var doc struct {
-		Data json.RawMessage `json:"data"`
-	}
-	if err := json.Unmarshal(resp.body, &doc); err != nil {
-		return JobsResponse{}, fmt.Errorf("decode job specs: %w", err)
-	}
-	var data struct {
-		Jobs      []JobSpec      `json:"jobs"`
-		Providers []ProviderSpec `json:"providers"`
-	}
-	if len(doc.Data) == 0 {
-		return JobsResponse{}, fmt.Errorf("decode job specs: answer has no \"data\" object")
-	}
-	if err := json.Unmarshal(doc.Data, &data); err != nil {
-		return JobsResponse{}, fmt.Errorf("decode job specs: %w", err)
-	}
-	return JobsResponse{ETag: resp.header.Get("ETag"), Jobs: data.Jobs, Providers: data.Providers, Data: doc.Data}, nil
 }

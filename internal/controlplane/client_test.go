@@ -321,36 +321,121 @@ func TestAgentTokenBadCredentials(t *testing.T) {
 	}
 }
 
-func TestJobs(t *testing.T) {
-	srv := cptest.Start(t, cptest.Options{})
-	if err := srv.SetJobs(json.RawMessage(`{"jobs":[{"name":"j","provider":"builtin/file","schedule":"every 1h","subject":{"type":"t","identifier":"i"},"config":{"path":"/etc/passwd"}}],"providers":[]}`)); err != nil {
-		t.Fatal(err)
-	}
-	c, _ := newClient(t, srv.URL, nil)
-	rt := uuid.New()
-	first, err := c.Jobs(t.Context(), rt, "")
+func TestAgentConfig(t *testing.T) {
+	srv := cptest.Start(t, cptest.Options{ClientID: "a", ClientSecret: "b"})
+	c, _ := newClient(t, srv.URL, func(cfg *controlplane.Config) { cfg.ClientID, cfg.ClientSecret = "a", "b" })
+	first, err := c.AgentConfig(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if first.NotModified || first.ETag == "" || len(first.Jobs) != 1 || first.Jobs[0].Name != "j" || compact(t, first.Jobs[0].Config) != `{"path":"/etc/passwd"}` {
-		t.Fatalf("first fetch = %+v", first)
+	if first.NotModified || first.ETag == "" || first.Revision != 0 || compact(t, first.Overlay) != `{}` || first.CreatedAt != nil {
+		t.Fatalf("first fetch = %+v, want revision 0 {}", first)
 	}
-	second, err := c.Jobs(t.Context(), rt, first.ETag)
+	second, err := c.AgentConfig(t.Context(), first.ETag)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !second.NotModified || second.ETag != first.ETag {
 		t.Fatalf("second fetch = %+v, want NotModified", second)
 	}
-	if err := srv.SetJobs(json.RawMessage(`{"jobs":[],"providers":[]}`)); err != nil {
+	if _, err := srv.SetOverlay(json.RawMessage(`{"plugins":{"j":{"schedule":"every 5m"}}}`)); err != nil {
 		t.Fatal(err)
 	}
-	third, err := c.Jobs(t.Context(), rt, first.ETag)
+	third, err := c.AgentConfig(t.Context(), first.ETag)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if third.NotModified || third.ETag == first.ETag || len(third.Jobs) != 0 {
-		t.Fatalf("third fetch = %+v, want the new version", third)
+	if third.NotModified || third.ETag == first.ETag || third.Revision != 1 || third.CreatedAt == nil ||
+		compact(t, third.Overlay) != `{"plugins":{"j":{"schedule":"every 5m"}}}` {
+		t.Fatalf("third fetch = %+v, want revision 1", third)
+	}
+	if rec := srv.Recording(); len(rec.ConfigFetches) != 3 || rec.ConfigFetches[1].IfNoneMatch != first.ETag {
+		t.Fatalf("fetches = %+v: the ETag must go back verbatim", rec.ConfigFetches)
+	}
+}
+
+func TestAgentConfigStatuses(t *testing.T) {
+	t.Run("404 means unsupported", func(t *testing.T) {
+		srv := cptest.Start(t, cptest.Options{ClientID: "a", ClientSecret: "b"})
+		srv.SetSwitches(cptest.Switches{NoRemoteConfig: true})
+		c, _ := newClient(t, srv.URL, func(cfg *controlplane.Config) { cfg.ClientID, cfg.ClientSecret = "a", "b" })
+		if _, err := c.AgentConfig(t.Context(), ""); !errors.Is(err, controlplane.ErrRemoteConfigUnsupported) {
+			t.Fatalf("err = %v, want ErrRemoteConfigUnsupported", err)
+		}
+		if err := c.ConfigReport(t.Context(), uuid.New(), json.RawMessage(`{}`)); !errors.Is(err, controlplane.ErrRemoteConfigUnsupported) {
+			t.Fatalf("report err = %v, want ErrRemoteConfigUnsupported", err)
+		}
+	})
+	t.Run("401 without agent credentials", func(t *testing.T) {
+		srv := cptest.Start(t, cptest.Options{})
+		c, _ := newClient(t, srv.URL, nil)
+		var pe *controlplane.PermanentError
+		if _, err := c.AgentConfig(t.Context(), ""); !errors.As(err, &pe) || pe.Status != http.StatusUnauthorized {
+			t.Fatalf("err = %v, want a 401", err)
+		}
+	})
+	report := func(t *testing.T, mutate func(map[string]any)) json.RawMessage {
+		t.Helper()
+		r := map[string]any{"mode": "report", "status": "not-applicable", "daemon": false, "applied-revision": nil, "error": nil,
+			"base": map[string]any{}, "effective": map[string]any{}, "effective-digest": "sha256:" + strings.Repeat("0", 64)}
+		if mutate != nil {
+			mutate(r)
+		}
+		b, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	srv := cptest.Start(t, cptest.Options{ClientID: "a", ClientSecret: "b"})
+	c, _ := newClient(t, srv.URL, func(cfg *controlplane.Config) { cfg.ClientID, cfg.ClientSecret = "a", "b" })
+	first := uuid.New()
+	if err := c.ConfigReport(t.Context(), first, report(t, nil)); err != nil {
+		t.Fatal(err)
+	}
+	srv.Update(func(s *cptest.Switches) { s.InstanceCap = 1 })
+	if err := c.ConfigReport(t.Context(), first, report(t, nil)); err != nil {
+		t.Fatalf("a known instance at the cap: %v", err)
+	}
+	tests := []struct {
+		name   string
+		id     uuid.UUID
+		body   json.RawMessage
+		status int
+		says   string
+		perm   bool
+	}{
+		{"409 instance cap", uuid.New(), report(t, nil), http.StatusConflict, "instance cap", false},
+		{"413 too large", first, report(t, func(r map[string]any) { r["hostname"] = strings.Repeat("x", 4<<20) }), http.StatusRequestEntityTooLarge, "too large", true},
+		{"400 unknown mode", first, report(t, func(r map[string]any) { r["mode"] = "sometimes" }), http.StatusBadRequest, "invalid", true},
+		{"400 malformed digest", first, report(t, func(r map[string]any) { r["effective-digest"] = "md5:x" }), http.StatusBadRequest, "invalid", true},
+		{"400 base not an object", first, report(t, func(r map[string]any) { r["base"] = []int{1} }), http.StatusBadRequest, "invalid", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := c.ConfigReport(t.Context(), tt.id, tt.body)
+			var re *controlplane.ReportError
+			if !errors.As(err, &re) || re.Status != tt.status || !strings.Contains(err.Error(), tt.says) || re.Permanent() != tt.perm {
+				t.Fatalf("err = %v, want a ReportError %d saying %q (permanent %v)", err, tt.status, tt.says, tt.perm)
+			}
+		})
+	}
+}
+
+func TestHeartbeatConfig(t *testing.T) {
+	srv := cptest.Start(t, cptest.Options{})
+	c, _ := newClient(t, srv.URL, nil)
+	rev := int64(3)
+	digest := "sha256:" + strings.Repeat("a", 64)
+	if err := c.HeartbeatConfig(t.Context(), uuid.New(), time.Now(), &rev, digest); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Heartbeat(t.Context(), uuid.New(), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	hb := srv.Recording().Heartbeats
+	if len(hb) != 2 || hb[0].ConfigRevision == nil || *hb[0].ConfigRevision != 3 || hb[0].ConfigDigest != digest || hb[1].ConfigDigest != "" {
+		t.Fatalf("heartbeats = %+v", hb)
 	}
 }
 
@@ -391,4 +476,42 @@ func compact(t *testing.T, raw json.RawMessage) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+func TestAgentConfigBadAnswers(t *testing.T) {
+	for _, tc := range []struct{ name, body, want string }{
+		{"no data", `{"other":1}`, `no "data" object`},
+		{"not JSON", `<html>`, "decode the remote configuration"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			t.Cleanup(srv.Close)
+			c, _ := newClient(t, srv.URL, nil)
+			if _, err := c.AgentConfig(t.Context(), ""); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	srv := cptest.Start(t, cptest.Options{ClientID: "a", ClientSecret: "b"})
+	c, _ := newClient(t, srv.URL, func(cfg *controlplane.Config) { cfg.ClientID, cfg.ClientSecret = "a", "b" })
+	var pe *controlplane.PermanentError
+	if err := c.ConfigReport(t.Context(), uuid.New(), json.RawMessage(`{nope`)); !errors.As(err, &pe) || pe.Status != 0 {
+		t.Fatalf("a stored report that is not JSON: %v", err)
+	}
+	if n := len(srv.Recording().ConfigReports); n != 0 {
+		t.Fatalf("it was sent (%d)", n)
+	}
+	// A 401 on the report route is not a ReportError: the credentials hint stays.
+	srv.Update(func(s *cptest.Switches) { s.Unauthorized401 = 10 })
+	err := c.ConfigReport(t.Context(), uuid.New(), json.RawMessage(`{}`))
+	var re *controlplane.ReportError
+	if err == nil || errors.As(err, &re) || !strings.Contains(err.Error(), "client_id") {
+		t.Fatalf("401: %v", err)
+	}
+	if msg := (&controlplane.ReportError{Status: 418, Err: errors.New("x")}).Error(); !strings.Contains(msg, "config report: x") {
+		t.Fatal(msg)
+	}
 }

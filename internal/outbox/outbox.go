@@ -24,12 +24,15 @@ import (
 // KindEvidence is the kind of an item holding one controlplane.Evidence.
 const KindEvidence = "evidence"
 
+// KindConfigReport is the kind of an item holding one config report (package agentremote).
+const KindConfigReport = "config-report"
+
 // KnownKind reports whether this argus knows how to deliver items of kind. An item of another
 // kind (written by a newer argus, or damaged) is never sent: Deliver marks it rejected, so that
 // it is listed and can be dropped instead of being retried forever.
 func KnownKind(kind string) bool {
 	switch kind {
-	case KindEvidence, KindPluginEvidence, KindRiskTemplates, KindSubjectTemplates:
+	case KindEvidence, KindConfigReport, KindPluginEvidence, KindRiskTemplates, KindSubjectTemplates:
 		return true
 	}
 	return false

@@ -10,9 +10,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/compliance-framework/argus/internal/agentremote"
 	"github.com/compliance-framework/argus/internal/config"
 	"github.com/compliance-framework/argus/internal/controlplane"
-	"github.com/compliance-framework/argus/internal/jobsync"
 	"github.com/compliance-framework/argus/internal/outbox"
 	"github.com/compliance-framework/argus/internal/publish"
 	"github.com/compliance-framework/argus/internal/retry"
@@ -32,6 +32,9 @@ type Options struct {
 	// leaving results in the outbox. Zero means no retries.
 	RetryBudget time.Duration
 	Logger      *slog.Logger // default: discard
+	// Getenv resolves the ${env:NAME} references of a remote configuration overlay; nil
+	// means os.LookupEnv.
+	Getenv func(string) (string, bool)
 }
 
 // Session is an open link to the control plane.
@@ -40,6 +43,7 @@ type Session struct {
 	outbox    *outbox.Outbox
 	runtimeID uuid.UUID
 	logger    *slog.Logger
+	getenv    func(string) (string, bool)
 	// url is the control plane's normalised base URL, recorded in every outbox item so that
 	// another configuration's session sharing the state directory never sends it.
 	url string
@@ -82,7 +86,11 @@ func Open(cfg *config.Config, store Store, opts *Options) (*Session, error) {
 	if err != nil {
 		return nil, fmt.Errorf("runtime id %q in %s: %w", rid, store.Dir(), err)
 	}
-	return &Session{client: client, outbox: ob, runtimeID: id, logger: logger, url: state.NormalURL(cfg.ControlPlane.URL)}, nil
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.LookupEnv
+	}
+	return &Session{client: client, outbox: ob, runtimeID: id, logger: logger, getenv: getenv, url: state.NormalURL(cfg.ControlPlane.URL)}, nil
 }
 
 // Collector keeps each finished job's results in the outbox, for assess.Executor.
@@ -90,46 +98,75 @@ func (s *Session) Collector() *publish.Publisher {
 	return &publish.Publisher{Outbox: s.outbox, ControlPlane: s.url}
 }
 
-// Start sends the heartbeat, merges the control plane's job specs into cfg when it serves
-// them, and delivers what earlier runs left in the outbox. None of it stops the run: a control
-// plane that is down costs a warning, and results wait in the outbox.
+// Start applies the control plane's remote configuration to cfg (per remote_config.mode),
+// sends the heartbeat with the configuration it runs, and delivers what earlier runs left in
+// the outbox, this run's config report included. None of it stops the run: a control plane
+// that is down costs a warning, and results wait in the outbox.
 func (s *Session) Start(ctx context.Context, cfg *config.Config) {
-	if err := s.client.Heartbeat(ctx, s.runtimeID, time.Now()); err != nil {
+	earlier, _ := s.outbox.Count() // a directory read; corrupt files are reported by Deliver
+	rc := agentremote.Sync(ctx, agentremote.Request{Config: cfg, Client: s.client, Outbox: s.outbox,
+		ControlPlane: s.url, StateDir: s.stateDir(), Getenv: s.getenv, Secrets: secrets(cfg),
+		Version: version.Get().Version, Logger: s.logger})
+	if err := s.client.HeartbeatConfig(ctx, s.runtimeID, time.Now(), rc.Revision, rc.Digest); err != nil {
 		s.logger.Warn("heartbeat not delivered", "err", err)
 	}
-	if cfg.ControlPlane.Jobs {
-		specs, src, err := jobsync.Fetch(ctx, s.client, filepath.Dir(s.outbox.Dir()), s.runtimeID)
-		if err != nil {
-			s.logger.Warn("job specs from the control plane", "err", err)
-		}
-		s.logger.Debug("job specs", "source", src, "jobs", len(specs))
-		mergeSpecs(s.logger, cfg, specs)
+	if earlier > 0 {
+		s.logger.Info("delivering results left by earlier runs", "items", earlier)
 	}
-	if n, _ := s.outbox.Count(); n > 0 { // a directory read; corrupt files are reported by Deliver
-		s.logger.Info("delivering results left by earlier runs", "items", n)
+	if n, _ := s.outbox.Count(); n > 0 {
 		s.Deliver(ctx)
 	}
 }
 
-// Deliver sends everything in the outbox and returns how many items are still waiting.
+func (s *Session) stateDir() string { return filepath.Dir(s.outbox.Dir()) }
+
+// sender delivers every kind of outbox item: evidence, and config reports.
+func (s *Session) sender() outbox.Sender {
+	return agentremote.Sender(publish.Sender(s.client), s.client, agentremote.Store{Dir: s.stateDir()}, nil)
+}
+
+// secrets are the configuration's values that must never appear in a config report.
+func secrets(cfg *config.Config) []string {
+	if cp := cfg.ControlPlane; cp != nil && cp.ClientSecret != "" {
+		return []string{cp.ClientSecret}
+	}
+	return nil
+}
+
+// Deliver sends everything in the outbox and returns how many results are still waiting. A
+// config report that waits is logged and not counted: the count decides the exit code, which
+// is about results.
 func (s *Session) Deliver(ctx context.Context) int {
-	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{ControlPlane: s.url})
+	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{ControlPlane: s.url})
 	s.logCorrupt(rep)
 	if err != nil {
 		s.logger.Error("outbox", "err", err)
 	}
+	reports := s.waitingReports(append(rep.Failed, rep.Skipped...))
 	if err != nil || rep.Pending() > 0 {
 		if n, lerr := s.outbox.Count(); lerr == nil {
-			return n - len(rep.Foreign)
+			return n - len(rep.Foreign) - reports
 		}
 	}
-	return rep.Pending()
+	return rep.Pending() - reports
+}
+
+// waitingReports logs the config reports among items (still in the outbox) and counts them.
+func (s *Session) waitingReports(items []outbox.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Kind == outbox.KindConfigReport {
+			s.logger.Warn("config report not delivered; it waits in the outbox", "err", it.LastError)
+			n++
+		}
+	}
+	return n
 }
 
 // Flush delivers the outbox for `argus outbox flush`; force also retries items the control
 // plane rejected before.
 func (s *Session) Flush(ctx context.Context, force bool) (outbox.Report, error) {
-	rep, err := s.outbox.Deliver(ctx, publish.Sender(s.client), &outbox.DeliverOptions{Force: force, ControlPlane: s.url})
+	rep, err := s.outbox.Deliver(ctx, s.sender(), &outbox.DeliverOptions{Force: force, ControlPlane: s.url})
 	s.logCorrupt(rep)
 	return rep, err
 }
@@ -146,23 +183,11 @@ func (s *Session) logCorrupt(rep outbox.Report) {
 	}
 }
 
-// MergeLastGood adds the control plane's job specs from the last good copy in stateDir,
-// without asking the control plane: for plans and dry runs, which must not touch the network.
+// MergeLastGood applies the remote configuration as the last run decided it, from the state
+// directory, without asking the control plane: for plans and dry runs, which must not touch
+// the network. Nothing is reported.
 func MergeLastGood(logger *slog.Logger, cfg *config.Config, stateDir string) error {
-	if cfg.ControlPlane == nil || !cfg.ControlPlane.Jobs {
-		return nil
-	}
-	specs, err := jobsync.LastGood(stateDir)
-	if err != nil {
-		return err
-	}
-	mergeSpecs(logger, cfg, specs)
+	agentremote.Sync(context.Background(), agentremote.Request{Config: cfg, StateDir: stateDir,
+		Getenv: os.LookupEnv, Secrets: secrets(cfg), Logger: logger})
 	return nil
-}
-
-func mergeSpecs(logger *slog.Logger, cfg *config.Config, specs []controlplane.JobSpec) {
-	host, _ := os.Hostname()
-	for _, w := range jobsync.Merge(cfg, specs, host) {
-		logger.Warn(w)
-	}
 }

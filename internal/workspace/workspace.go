@@ -263,7 +263,7 @@ func (w *Workspace) Session(ctx context.Context) (*session.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := session.Open(cfg, store, &session.Options{RetryBudget: w.RetryBudget, Logger: w.Logger})
+	s, err := session.Open(cfg, store, &session.Options{RetryBudget: w.RetryBudget, Logger: w.Logger, Getenv: w.Getenv})
 	if err != nil {
 		return nil, err
 	}

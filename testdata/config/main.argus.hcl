@@ -10,7 +10,11 @@ control_plane {
   url           = "https://ccf.example.com"
   client_id     = env("ARGUS_CLIENT_ID")
   client_secret = env("ARGUS_CLIENT_SECRET")
-  jobs          = true
+}
+
+remote_config {
+  mode            = "apply_safe"
+  trusted_sources = ["registry.example.com/acme/*"]
 }
 
 registry "registry.example.com" {

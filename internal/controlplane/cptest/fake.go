@@ -56,6 +56,13 @@ type Switches struct {
 	Unauthorized401 int `json:"unauthorized401"`
 	// Path limits the switches to requests whose path starts with it ("/api/evidence").
 	Path string `json:"path"`
+
+	// NoRemoteConfig makes the remote configuration routes answer 404, as an API that
+	// predates them (v0.16.0) does.
+	NoRemoteConfig bool `json:"no_remote_config"`
+	// InstanceCap is the agent's instance cap (CCF_AGENT_MAX_INSTANCES): a config report from
+	// an instance beyond it gets 409. 0 means no cap.
+	InstanceCap int `json:"instance_cap"`
 }
 
 // Duration is a time.Duration that reads and writes "1.5s" in JSON.
@@ -95,8 +102,9 @@ type Recording struct {
 	Streams map[string][]string `json:"streams"`
 	// Duplicates counts evidence whose Idempotency-Key had already been accepted: answered 201,
 	// not recorded again.
-	Duplicates int         `json:"duplicates"`
-	JobsFetch  []JobsFetch `json:"jobs_fetches"`
+	Duplicates    int            `json:"duplicates"`
+	ConfigFetches []ConfigFetch  `json:"config_fetches"`
+	ConfigReports []ConfigReport `json:"config_reports"`
 	// Templates are the accepted risk and subject template batches, in arrival order.
 	Templates []TemplateBatch `json:"templates"`
 	Rejected  []Rejection     `json:"rejected"`
@@ -108,6 +116,9 @@ type Heartbeat struct {
 	UUID      string    `json:"uuid"`
 	CreatedAt time.Time `json:"created_at"`
 	Auth      bool      `json:"auth"` // sent with a valid bearer token
+	// ConfigRevision and ConfigDigest are what the runtime says it runs (remote configuration).
+	ConfigRevision *int64 `json:"config_revision,omitempty"`
+	ConfigDigest   string `json:"config_digest,omitempty"`
 }
 
 // EvidenceRecord is one accepted evidence.
@@ -133,11 +144,20 @@ type TemplateBatch struct {
 	Body  json.RawMessage `json:"body"`
 }
 
-// JobsFetch is one GET /api/argus/jobs.
-type JobsFetch struct {
-	Runtime     string `json:"runtime"`
+// ConfigFetch is one GET /api/agent/config.
+type ConfigFetch struct {
 	IfNoneMatch string `json:"if_none_match"`
 	Status      int    `json:"status"`
+}
+
+// ConfigReport is one PUT /api/agent/instances/{instanceId}/config-report, accepted or not.
+type ConfigReport struct {
+	InstanceID string `json:"instance_id"`
+	Status     int    `json:"status"`
+	// Body is the report as decoded; it stays out of the dump (print it with "fakecp report"),
+	// so that counting a label in the dump counts evidence only.
+	Body map[string]any `json:"-"`
+	Raw  string         `json:"raw,omitempty"` // the body as sent, for secret checks
 }
 
 // Rejection is a request the fake refused on its merits (bad shape, bad media type, bad
@@ -160,17 +180,23 @@ type Injection struct {
 type Fake struct {
 	opts Options
 
-	mu       sync.Mutex
-	sw       Switches
-	rec      Recording
-	tokens   map[string]bool // issued, not revoked
-	nextTok  int
-	keys     map[string]bool // accepted idempotency keys
-	jobsData json.RawMessage
-	jobsETag string
+	mu      sync.Mutex
+	sw      Switches
+	rec     Recording
+	tokens  map[string]bool // issued, not revoked
+	nextTok int
+	keys    map[string]bool // accepted idempotency keys
+	// The agent's current overlay revision and its opaque ETag; generation makes an ETag
+	// name the stored row, so a reset never yields a false 304.
+	revision   int64
+	overlay    json.RawMessage
+	created    time.Time
+	etag       string
+	generation int
+	instances  []string // instance IDs registered by a report, oldest first
 }
 
-// New returns a fake with no jobs (GET /api/argus/jobs answers an empty list).
+// New returns a fake whose agent has no overlay yet (revision 0, {}).
 func New(opts Options) *Fake {
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -187,7 +213,10 @@ func (f *Fake) resetLocked() {
 	f.sw = Switches{}
 	f.rec = Recording{Streams: map[string][]string{}}
 	clear(f.keys)
-	f.setJobsLocked(json.RawMessage(`{"jobs":[],"providers":[]}`))
+	f.instances = nil
+	f.revision, f.overlay, f.created = 0, json.RawMessage(`{}`), time.Time{}
+	f.generation++
+	f.etag = fmt.Sprintf("\"agent-%d-rev-0\"", f.generation)
 }
 
 // Reset forgets everything received and turns every switch off. Issued tokens stay valid.
@@ -218,21 +247,20 @@ func (f *Fake) Update(fn func(*Switches)) {
 	fn(&f.sw)
 }
 
-// SetJobs replaces the "data" document of GET /api/argus/jobs ({"jobs": […], "providers":
-// […]}) and gives it a new ETag.
-func (f *Fake) SetJobs(data json.RawMessage) error {
-	if !json.Valid(data) {
-		return fmt.Errorf("jobs document is not valid JSON")
+// SetOverlay saves overlay as the agent's next revision, with a new ETag, as an admin's PUT
+// /api/admin/agents/{id}/config does. It returns the new revision.
+func (f *Fake) SetOverlay(overlay json.RawMessage) (int64, error) {
+	var obj map[string]any
+	if err := json.Unmarshal(overlay, &obj); err != nil || obj == nil {
+		return 0, fmt.Errorf("overlay is not a JSON object")
 	}
+	compact, _ := json.Marshal(obj)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.setJobsLocked(data)
-	return nil
-}
-
-func (f *Fake) setJobsLocked(data json.RawMessage) {
-	f.jobsData = slices.Clone(data)
-	f.jobsETag = fmt.Sprintf("%q", uuid.NewSHA1(uuid.NameSpaceOID, data).String()[:18])
+	f.revision++
+	f.overlay, f.created = compact, f.opts.Now().UTC()
+	f.etag = fmt.Sprintf("\"agent-%d-rev-%d\"", f.generation, f.revision)
+	return f.revision, nil
 }
 
 // Recording returns a deep copy of what the fake received.
@@ -242,7 +270,8 @@ func (f *Fake) Recording() Recording {
 	r := f.rec
 	r.Heartbeats = slices.Clone(r.Heartbeats)
 	r.Evidence = slices.Clone(r.Evidence)
-	r.JobsFetch = slices.Clone(r.JobsFetch)
+	r.ConfigFetches = slices.Clone(r.ConfigFetches)
+	r.ConfigReports = slices.Clone(r.ConfigReports)
 	r.Rejected = slices.Clone(r.Rejected)
 	r.Injected = slices.Clone(r.Injected)
 	r.Streams = make(map[string][]string, len(f.rec.Streams))
@@ -273,11 +302,15 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.heartbeat(w, r)
 	case "POST /api/evidence":
 		f.evidence(w, r)
-	case "GET /api/argus/jobs":
-		f.jobs(w, r)
+	case "GET /api/agent/config":
+		f.agentConfig(w, r)
 	case "POST " + controlplane.RouteRiskTemplates, "POST " + controlplane.RouteSubjectTemplates:
 		f.templates(w, r)
 	default:
+		if id, ok := reportRoute(r); ok {
+			f.configReport(w, r, id)
+			return
+		}
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
 	}
 }
@@ -446,8 +479,10 @@ func (f *Fake) heartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var hb struct {
-		UUID      uuid.UUID `json:"uuid"`
-		CreatedAt time.Time `json:"created_at"`
+		UUID           uuid.UUID `json:"uuid"`
+		CreatedAt      time.Time `json:"created_at"`
+		ConfigRevision *int64    `json:"config_revision"`
+		ConfigDigest   string    `json:"config_digest"`
 	}
 	if err := json.Unmarshal(body, &hb); err != nil {
 		f.reject(w, r, http.StatusBadRequest, apiError(err.Error()), "bad heartbeat JSON")
@@ -465,7 +500,11 @@ func (f *Fake) heartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.mu.Lock()
-	f.rec.Heartbeats = append(f.rec.Heartbeats, Heartbeat{UUID: hb.UUID.String(), CreatedAt: hb.CreatedAt, Auth: authed})
+	beat := Heartbeat{UUID: hb.UUID.String(), CreatedAt: hb.CreatedAt, Auth: authed}
+	if validDigest(hb.ConfigDigest) {
+		beat.ConfigRevision, beat.ConfigDigest = hb.ConfigRevision, hb.ConfigDigest
+	}
+	f.rec.Heartbeats = append(f.rec.Heartbeats, beat)
 	f.mu.Unlock()
 	w.WriteHeader(http.StatusCreated)
 }
@@ -582,34 +621,8 @@ func (f *Fake) templates(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"data": obj})
 }
 
-func (f *Fake) jobs(w http.ResponseWriter, r *http.Request) {
-	if _, ok := f.authorize(w, r); !ok {
-		return
-	}
-	runtime := r.URL.Query().Get("runtime")
-	inm := r.Header.Get("If-None-Match")
-	if _, err := uuid.Parse(runtime); err != nil {
-		f.reject(w, r, http.StatusBadRequest, apiError("runtime must be a UUID"), "bad runtime")
-		return
-	}
-	f.mu.Lock()
-	etag, data := f.jobsETag, f.jobsData
-	status := http.StatusOK
-	if inm != "" && inm == etag {
-		status = http.StatusNotModified
-	}
-	f.rec.JobsFetch = append(f.rec.JobsFetch, JobsFetch{Runtime: runtime, IfNoneMatch: inm, Status: status})
-	f.mu.Unlock()
-	w.Header().Set("ETag", etag)
-	if status == http.StatusNotModified {
-		w.WriteHeader(status)
-		return
-	}
-	writeJSON(w, status, map[string]json.RawMessage{"data": data})
-}
-
 // admin serves /_fake/: GET recording, GET|POST switches (POST merges the given fields),
-// POST reset, PUT jobs.
+// POST reset, PUT overlay.
 func (f *Fake) admin(w http.ResponseWriter, r *http.Request) {
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_fake/recording":
@@ -632,10 +645,10 @@ func (f *Fake) admin(w http.ResponseWriter, r *http.Request) {
 	case "POST /_fake/reset":
 		f.Reset()
 		w.WriteHeader(http.StatusNoContent)
-	case "PUT /_fake/jobs":
+	case "PUT /_fake/overlay":
 		data, err := io.ReadAll(r.Body)
 		if err == nil {
-			err = f.SetJobs(data)
+			_, err = f.SetOverlay(data)
 		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, apiError(err.Error()))

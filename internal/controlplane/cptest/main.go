@@ -23,7 +23,7 @@ import (
 // Main is the fake as a process, for scripts that need it outside the test binary:
 //
 //	fakecp serve [-addr 127.0.0.1:0] -url-file F [-client-id ID -client-secret S] [-require-auth]
-//	fakecp set|dump|expect|jobs|reset (-url URL | -url-file F) ARGS…
+//	fakecp set|dump|expect|overlay|report|reset (-url URL | -url-file F) ARGS…
 //
 // serve writes the base URL to F (atomically, no newline) once it listens, and serves until
 // SIGINT or SIGTERM. The other subcommands are Command's, sent to the admin routes of the fake
@@ -38,7 +38,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("usage: fakecp serve|set|dump|expect|jobs|reset …")
+		return errors.New("usage: fakecp serve|set|dump|expect|overlay|report|reset …")
 	}
 	// Interrupting stops serve cleanly and cancels a remote call in flight.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -166,19 +166,29 @@ func remote(ctx context.Context, base, sub string, args []string, stdout io.Writ
 			return err
 		}
 		return Expect(r, args)
-	case "jobs":
+	case "overlay":
 		if len(args) != 1 {
-			return errors.New("usage: fakecp jobs -url-file F FILE")
+			return errors.New("usage: fakecp overlay -url-file F FILE")
 		}
 		data, err := os.ReadFile(args[0])
 		if err != nil {
 			return err
 		}
-		_, err = call(http.MethodPut, "/_fake/jobs", data)
+		_, err = call(http.MethodPut, "/_fake/overlay", data)
+		return err
+	case "report":
+		r, err := recording()
+		if err != nil {
+			return err
+		}
+		out, err := LastReport(r, args)
+		if err == nil {
+			_, err = io.WriteString(stdout, out)
+		}
 		return err
 	case "reset":
 		_, err := call(http.MethodPost, "/_fake/reset", nil)
 		return err
 	}
-	return fmt.Errorf("unknown subcommand %q (want serve, set, dump, expect, jobs or reset)", sub)
+	return fmt.Errorf("unknown subcommand %q (want serve, set, dump, expect, overlay, report or reset)", sub)
 }

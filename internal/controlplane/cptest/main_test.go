@@ -58,12 +58,21 @@ func TestServeAndRemoteCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, `"what": "500"`) {
 		t.Fatalf("dump = %d %s", code, out)
 	}
-	jobs := filepath.Join(dir, "jobs.json")
-	if err := os.WriteFile(jobs, []byte(`{"jobs":[{"name":"j"}],"providers":[]}`), 0o600); err != nil {
+	overlay := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(overlay, []byte(`{"plugins":{"j":{"schedule":"every 5m"}}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if out, code := fakecp("jobs", jobs); code != 0 {
-		t.Fatalf("jobs: %s", out)
+	if out, code := fakecp("overlay", overlay); code != 0 {
+		t.Fatalf("overlay: %s", out)
+	}
+	if err := os.WriteFile(overlay, []byte(`[1]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := fakecp("overlay", overlay); code == 0 || !strings.Contains(out, "not a JSON object") {
+		t.Fatalf("bad overlay = %d %q", code, out)
+	}
+	if out, code := fakecp("report"); code == 0 || !strings.Contains(out, "no config report") {
+		t.Fatalf("report with none = %d %q", code, out)
 	}
 	if out, code := fakecp("reset"); code != 0 {
 		t.Fatalf("reset: %s", out)
@@ -77,11 +86,11 @@ func TestServeAndRemoteCommands(t *testing.T) {
 }
 
 func TestParseSwitches(t *testing.T) {
-	sw, err := ParseSwitches(Switches{}, []string{"down=true", "delay=1.5s", "fail500=2", "status429=3", "retry_after=9", "unauthorized401=1", "path=/api/evidence"})
+	sw, err := ParseSwitches(Switches{}, []string{"down=true", "delay=1.5s", "fail500=2", "status429=3", "retry_after=9", "unauthorized401=1", "path=/api/evidence", "no_remote_config=true", "instance_cap=2"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Switches{Down: true, Delay: Duration(1500 * time.Millisecond), Fail500: 2, Status429: 3, RetryAfter: "9", Unauthorized401: 1, Path: "/api/evidence"}
+	want := Switches{Down: true, Delay: Duration(1500 * time.Millisecond), Fail500: 2, Status429: 3, RetryAfter: "9", Unauthorized401: 1, Path: "/api/evidence", NoRemoteConfig: true, InstanceCap: 2}
 	if sw != want {
 		t.Fatalf("got %+v, want %+v", sw, want)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -35,13 +36,16 @@ func Setup(e *testscript.Env) error {
 // Cmds returns the "fakecp" script command, driving the fake Setup started:
 //
 //	fakecp set KEY=VALUE...   change switches: down=true delay=2s fail500=3 status429=2
-//	                          retry_after=1 unauthorized401=1 reject400=1 path=/api/evidence;
+//	                          retry_after=1 unauthorized401=1 reject400=1 path=/api/evidence
+//	                          no_remote_config=true (404, like API v0.16.0) instance_cap=N;
 //	                          "off" clears all
 //	fakecp dump               print the recording as JSON on stdout
 //	fakecp expect KEY=N...    assert counts: requests, tokens, heartbeats, evidence, streams,
-//	                          duplicates, rejected, injected, jobs, runtimes (distinct
-//	                          heartbeat UUIDs)
-//	fakecp jobs FILE          serve FILE's JSON as the data of GET /api/argus/jobs (new ETag)
+//	                          duplicates, rejected, injected, config_fetches, config_304s,
+//	                          reports (accepted config reports), instances, runtimes
+//	                          (distinct heartbeat UUIDs)
+//	fakecp overlay FILE       save FILE's JSON object as the agent's next overlay revision
+//	fakecp report [N]         print accepted config report N (default: the last) as JSON
 //	fakecp reset              forget everything received and clear the switches
 func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
 	return map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -69,7 +73,7 @@ func Cmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) 
 // file named on the command line.
 func Command(f *Fake, args []string, readFile func(string) ([]byte, error)) (string, error) {
 	if len(args) == 0 {
-		return "", errors.New("usage: fakecp set|dump|expect|jobs|reset …")
+		return "", errors.New("usage: fakecp set|dump|expect|overlay|report|reset …")
 	}
 	switch args[0] {
 	case "set":
@@ -84,20 +88,23 @@ func Command(f *Fake, args []string, readFile func(string) ([]byte, error)) (str
 		return string(b) + "\n", err
 	case "expect":
 		return "", Expect(f.Recording(), args[1:])
-	case "jobs":
+	case "overlay":
 		if len(args) != 2 {
-			return "", errors.New("usage: fakecp jobs FILE")
+			return "", errors.New("usage: fakecp overlay FILE")
 		}
 		data, err := readFile(args[1])
 		if err != nil {
-			return "", fmt.Errorf("fakecp jobs: %w", err)
+			return "", fmt.Errorf("fakecp overlay: %w", err)
 		}
-		return "", f.SetJobs(data)
+		_, err = f.SetOverlay(data)
+		return "", err
+	case "report":
+		return LastReport(f.Recording(), args[1:])
 	case "reset":
 		f.Reset()
 		return "", nil
 	}
-	return "", fmt.Errorf("fakecp: unknown subcommand %q (want set, dump, expect, jobs or reset)", args[0])
+	return "", fmt.Errorf("fakecp: unknown subcommand %q (want set, dump, expect, overlay, report or reset)", args[0])
 }
 
 // ParseSwitches applies KEY=VALUE settings to sw. "off" turns every switch off.
@@ -131,8 +138,12 @@ func ParseSwitches(sw Switches, args []string) (Switches, error) {
 			sw.Reject400, err = strconv.Atoi(v)
 		case "path":
 			sw.Path = v
+		case "no_remote_config":
+			sw.NoRemoteConfig, err = strconv.ParseBool(v)
+		case "instance_cap":
+			sw.InstanceCap, err = strconv.Atoi(v)
 		default:
-			return sw, fmt.Errorf("unknown switch %q (want down, delay, fail500, status429, retry_after, unauthorized401, reject400, path or off)", k)
+			return sw, fmt.Errorf("unknown switch %q (want down, delay, fail500, status429, retry_after, unauthorized401, reject400, path, no_remote_config, instance_cap or off)", k)
 		}
 		if err != nil {
 			return sw, fmt.Errorf("switch %q: %w", a, err)
@@ -148,17 +159,31 @@ func Counts(r Recording) map[string]int {
 	for _, h := range r.Heartbeats {
 		runtimes[h.UUID] = true
 	}
+	config304 := 0
+	for _, c := range r.ConfigFetches {
+		if c.Status == http.StatusNotModified {
+			config304++
+		}
+	}
+	accepted := acceptedReports(r)
+	instances := map[string]bool{}
+	for _, c := range accepted {
+		instances[c.InstanceID] = true
+	}
 	return map[string]int{
-		"runtimes":   len(runtimes),
-		"requests":   r.Requests,
-		"tokens":     r.TokensIssued,
-		"heartbeats": len(r.Heartbeats),
-		"evidence":   len(r.Evidence),
-		"streams":    len(r.Streams),
-		"duplicates": r.Duplicates,
-		"rejected":   len(r.Rejected),
-		"injected":   len(r.Injected),
-		"jobs":       len(r.JobsFetch),
+		"runtimes":       len(runtimes),
+		"requests":       r.Requests,
+		"tokens":         r.TokensIssued,
+		"heartbeats":     len(r.Heartbeats),
+		"evidence":       len(r.Evidence),
+		"streams":        len(r.Streams),
+		"duplicates":     r.Duplicates,
+		"rejected":       len(r.Rejected),
+		"injected":       len(r.Injected),
+		"config_fetches": len(r.ConfigFetches),
+		"config_304s":    config304,
+		"reports":        len(accepted),
+		"instances":      len(instances),
 	}
 }
 
@@ -189,4 +214,35 @@ func Expect(r Recording, args []string) error {
 		return fmt.Errorf("fake control plane: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+func acceptedReports(r Recording) []ConfigReport {
+	var out []ConfigReport
+	for _, c := range r.ConfigReports {
+		if c.Status == http.StatusNoContent {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// LastReport prints accepted config report N (1-based; the last when no argument is given).
+func LastReport(r Recording, args []string) (string, error) {
+	acc := acceptedReports(r)
+	if len(acc) == 0 {
+		return "", errors.New("fakecp report: no config report was accepted")
+	}
+	n := len(acc)
+	if len(args) == 1 {
+		var err error
+		if n, err = strconv.Atoi(args[0]); err != nil || n < 1 || n > len(acc) {
+			return "", fmt.Errorf("fakecp report: %q is not between 1 and %d", args[0], len(acc))
+		}
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(acc[n-1].Raw), &body); err != nil {
+		return "", fmt.Errorf("fakecp report: %w", err)
+	}
+	b, err := json.MarshalIndent(body, "", "  ")
+	return string(b) + "\n", err
 }

@@ -3,7 +3,7 @@ job "x" {
   frequency = "1h"  # ERROR: Expected one of: provider, schedule, timeout, labels, config, env_allow, policies, policy_data, policy_behavior, severity, description, remediation, subject { }.
 }
 
-resource "a" "b" {  # ERROR: Expected one of: argus, control_plane, registry, provider, job, report, waiver.
+resource "a" "b" {  # ERROR: Expected one of: argus, control_plane, remote_config, registry, provider, job, report, waiver.
 }
 
 job "y" {

@@ -10,7 +10,7 @@ control_plane {
   url           = "https://ccf.example.com"
   client_id     = env("ARGUS_CLIENT_ID")
   client_secret = env("ARGUS_CLIENT_SECRET")
-  jobs          = true
+  # (job specs now come through remote_config, below)
 }
 
 registry "registry.example.com" {
@@ -72,4 +72,11 @@ report "sarif" {
 
 report "json" {
   path = "-"
+}
+
+remote_config {
+  mode                     = "apply_safe"
+  trusted_sources          = ["ghcr.io/compliance-framework/*"]
+  overridable_config_flags = ["ssh:port", "timeout"]
+  allow_local_sources      = false
 }
