@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -82,4 +83,29 @@ func SyncDir(dir string) error {
 		return nil
 	}
 	return fmt.Errorf("sync directory %q: %w", dir, err)
+}
+
+// SyncTree fsyncs every file and directory of tree, so that a tree published by a rename (a
+// cache entry) survives a crash whole rather than as a directory of empty files.
+func SyncTree(tree string) error {
+	return filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return SyncDir(path)
+		}
+		f, err := os.Open(path) //nolint:gosec // G304: path comes from walking the caller's own staging tree
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("sync %q: %w", path, err)
+		}
+		return nil
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -218,5 +219,23 @@ func BenchmarkWriteFile(b *testing.B) {
 		if err := WriteFile(path, data, 0o644); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// SyncTree reaches every file and directory of a tree, and says which path it could not sync.
+func TestSyncTree(t *testing.T) {
+	tree := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(tree, "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "a", "b", "plugin"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := SyncTree(tree); err != nil {
+		t.Fatalf("SyncTree: %v", err)
+	}
+	missing := filepath.Join(tree, "missing")
+	if err := SyncTree(missing); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Fatalf("SyncTree of a missing tree = %v, want an error naming %s", err, missing)
 	}
 }

@@ -286,7 +286,7 @@ func publish(staging, tree, dir, h string) (Entry, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return Entry{}, fmt.Errorf("inspect cache entry %q: %w", dir, err)
 	}
-	if err := syncTree(tree); err != nil {
+	if err := atomicfile.SyncTree(tree); err != nil {
 		return Entry{}, err
 	}
 	if err := os.Rename(tree, dir); err != nil {
@@ -298,27 +298,3 @@ func publish(staging, tree, dir, h string) (Entry, error) {
 	return Entry{Dir: dir, H1: h}, nil
 }
 
-// syncTree fsyncs every file and directory of tree, so that a published entry survives a crash
-// as a whole rather than as a directory of empty files.
-func syncTree(tree string) error {
-	return filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return atomicfile.SyncDir(path)
-		}
-		f, err := os.Open(path) //nolint:gosec // G304: path comes from walking the cache's own staging tree
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("sync %q: %w", path, err)
-		}
-		return nil
-	})
-}

@@ -348,7 +348,7 @@ func listRoot(dir string) string {
 // publish renames the finished tree to dir. When another process published the same manifest
 // first, its entry is kept if it hashes the same.
 func publish(tree, dir string, d digest.Digest, h string) (*Entry, error) {
-	if err := syncTree(tree); err != nil {
+	if err := atomicfile.SyncTree(tree); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
@@ -366,27 +366,3 @@ func publish(tree, dir string, d digest.Digest, h string) (*Entry, error) {
 	return &Entry{Dir: dir, Manifest: d, TreeHash: h}, nil
 }
 
-// syncTree fsyncs every file and directory of tree, so that a published entry survives a crash
-// whole rather than as a directory of empty files.
-func syncTree(tree string) error {
-	return filepath.WalkDir(tree, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return atomicfile.SyncDir(path)
-		}
-		f, err := os.Open(path) //nolint:gosec // G304: path comes from walking argus's own staging tree
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("sync %q: %w", path, err)
-		}
-		return nil
-	})
-}
