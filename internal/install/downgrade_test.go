@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -70,7 +71,7 @@ func TestUpgradeDowngrade(t *testing.T) {
 					t.Errorf("err = %v: the hint belongs to the command line, not the installer", err)
 				}
 				after, _ := os.ReadFile(lockPath)
-				if string(after) != string(before) {
+				if !bytes.Equal(after, before) {
 					t.Errorf("a refused downgrade rewrote the lock:\n%s", after)
 				}
 				return
