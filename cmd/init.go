@@ -11,9 +11,10 @@ import (
 type InitCmd struct {
 	configFlag
 	cacheFlags
-	Upgrade  bool     `help:"Pick the newest version each constraint allows, even when the lock file pins an older one."`
-	Lockfile string   `enum:"auto,update,readonly" default:"auto" help:"update writes argus.lock.hcl when it changes; readonly fails instead (for CI); auto is readonly when CI=true, else update."`
-	Platform []string `placeholder:"OS_ARCH" help:"Also record hashes for this platform in the lock file, e.g. darwin_arm64 (repeatable)."`
+	Upgrade        bool     `help:"Pick the newest version each constraint allows, even when the lock file pins an older one."`
+	AllowDowngrade bool     `help:"With --upgrade, lock a lower version than the locked one (a narrowed constraint, a yanked version) instead of refusing."`
+	Lockfile       string   `enum:"auto,update,readonly" default:"auto" help:"update writes argus.lock.hcl when it changes; readonly fails instead (for CI); auto is readonly when CI=true, else update."`
+	Platform       []string `placeholder:"OS_ARCH" help:"Also record hashes for this platform in the lock file, e.g. darwin_arm64 (repeatable)."`
 }
 
 // Help is shown under the command's usage line.
@@ -22,15 +23,17 @@ func (c *InitCmd) Help() string {
 downloads it, verifies its archive hash and the minisign signature of its SHA256SUMS, caches it,
 and pins the version and hashes in argus.lock.hcl next to the configuration (commit that file).
 With a satisfied lock and a warm cache it makes no network request at all. Built-in providers
-need no installation.`
+need no installation. --upgrade never moves a lock to a lower version (a narrowed constraint,
+a yanked version) unless --allow-downgrade is given.`
 }
 
 func (c *InitCmd) Run(ctx context.Context, a *app, ws *workspace.Workspace) error {
 	_, err := installHandler(a, ws).Init(ctx, &install.InitRequest{
-		ConfigAddr: c.Config,
-		Lockfile:   c.Lockfile,
-		Upgrade:    c.Upgrade,
-		Platforms:  c.Platform,
+		ConfigAddr:     c.Config,
+		Lockfile:       c.Lockfile,
+		Upgrade:        c.Upgrade,
+		AllowDowngrade: c.AllowDowngrade,
+		Platforms:      c.Platform,
 	})
 	return err
 }

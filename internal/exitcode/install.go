@@ -19,6 +19,7 @@ import (
 func installHint(err error) string {
 	var (
 		changed      *install.ReleaseChangedError
+		downgrade    *install.DowngradeError
 		mismatch     *install.LockMismatchError
 		notInstalled *install.NotInstalledError
 		tampered     *cache.MismatchError
@@ -26,6 +27,8 @@ func installHint(err error) string {
 	switch {
 	case errors.As(err, &changed):
 		return ` (or run "argus init --upgrade" if the change is known and trusted)`
+	case errors.As(err, &downgrade):
+		return `: run "argus init --upgrade --allow-downgrade" to lock ` + downgrade.Chosen + ` anyway, or change the version constraint`
 	case errors.As(err, &mismatch) && mismatch.NotVersion:
 		return `: run "argus init --upgrade"`
 	case errors.As(err, &mismatch):

@@ -42,6 +42,8 @@ func TestWithInstallHints(t *testing.T) {
 			`provider "hello" (registry.test/acme/hello) is not in argus.lock.hcl: run "argus init" to install it`, nil},
 		{"tampered", &install.NotInstalledError{Provider: "hello", Err: fmt.Errorf("provider %q: %w", "hello", &cache.MismatchError{Dir: "/c", Want: "h1:a", Got: "h1:b"})},
 			`provider "hello": installed provider "/c" has hash h1:b, but the lock file says h1:a: it was modified after install: run "argus init" to reinstall it`, nil},
+		{"downgrade", &install.Error{Errs: []error{prov(&install.DowngradeError{Locked: "1.1.0", Chosen: "1.0.0", Constraint: "1.0.0"})}},
+			`provider "hello" (registry.test/acme/hello): downgrade from 1.1.0 to 1.0.0 refused: the newest version "1.0.0" allows is lower than the locked one: run "argus init --upgrade --allow-downgrade" to lock 1.0.0 anyway, or change the version constraint`, nil},
 		{"other", errors.New("boom"), "boom", nil},
 	} {
 		got := WithInstallHints(tt.err)

@@ -66,6 +66,28 @@ func (e *ReleaseChangedError) Error() string {
 		e.Archive, e.Published, e.Locked)
 }
 
+// DowngradeError says that init --upgrade chose a lower version than the lock pins: the
+// block's constraint was narrowed below the locked version, or the locked version was yanked
+// or withdrawn from the index. A lock only moves down when asked to (Request.AllowDowngrade).
+type DowngradeError struct {
+	Locked     string // the locked version
+	Chosen     string // the newest version the constraint allows now
+	Constraint string // the provider block's version constraint
+	Yanked     string // why the locked version was yanked; "" when it was not
+	Withdrawn  bool   // the index no longer lists the locked version
+}
+
+func (e *DowngradeError) Error() string {
+	why := fmt.Sprintf("the newest version %q allows is lower than the locked one", e.Constraint)
+	switch {
+	case e.Yanked != "":
+		why = fmt.Sprintf("the locked version is yanked (%s)", e.Yanked)
+	case e.Withdrawn:
+		why = "the index no longer lists the locked version"
+	}
+	return fmt.Sprintf("downgrade from %s to %s refused: %s", e.Locked, e.Chosen, why)
+}
+
 // NotInstalledError says that a provider block has nothing verified to run: the lock file
 // does not pin it (or not for this platform), or its installed tree no longer matches the
 // lock (Err then wraps a *cache.MismatchError). The fix is to run init.

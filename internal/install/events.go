@@ -42,6 +42,9 @@ const (
 	// EventProtocolAnnotation is a warning: a CCF plugin's protocol annotation is not 1 or 2
 	// (Detail), so protocol 1 is used, as the agent does.
 	EventProtocolAnnotation
+	// EventDowngraded is a warning: --allow-downgrade locked Version, lower than the version
+	// the lock pinned (Detail).
+	EventDowngraded
 )
 
 // Event is one step. Fields that do not apply to its Kind are empty.
@@ -59,7 +62,7 @@ type Event struct {
 
 // Warning reports whether the event is something the operator should act on.
 func (e Event) Warning() bool {
-	return e.Kind == EventUnsignedInCache || e.Kind == EventSignatureSkipped || e.Kind == EventTagMoved || e.Kind == EventProtocolAnnotation
+	return e.Kind == EventUnsignedInCache || e.Kind == EventSignatureSkipped || e.Kind == EventTagMoved || e.Kind == EventProtocolAnnotation || e.Kind == EventDowngraded
 }
 
 // Message is the event as one sentence for people, without a prefix.
@@ -85,6 +88,8 @@ func (e Event) Message() string {
 		return fmt.Sprintf("%s: the tag moved since it was locked (%s → %s); locking the new artifact: review it and commit the lock file, or pin the reference by digest", e.Source, e.OldHash, e.NewHash)
 	case EventProtocolAnnotation:
 		return fmt.Sprintf("provider %q (%s): %s; using CCF protocol 1 (set protocol_version in the provider block to choose)", e.Provider, e.Source, e.Detail)
+	case EventDowngraded:
+		return fmt.Sprintf("provider %q (%s): downgraded from %s to %s (--allow-downgrade): review it and commit the lock file", e.Provider, e.Source, e.Detail, e.Version)
 	}
 	return fmt.Sprintf("install event %d", int(e.Kind))
 }
@@ -151,6 +156,8 @@ func (k EventKind) String() string {
 		return "tag_moved"
 	case EventProtocolAnnotation:
 		return "protocol_annotation"
+	case EventDowngraded:
+		return "downgraded"
 	}
 	return fmt.Sprintf("event_%d", int(k))
 }

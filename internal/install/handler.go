@@ -40,10 +40,12 @@ type Handler struct {
 
 // InitRequest is one `argus init`.
 type InitRequest struct {
-	ConfigAddr string   // --config as given: a remote address's lock file may only be checked
-	Lockfile   string   // --lockfile: auto, update or readonly (ChooseLockMode)
-	Upgrade    bool     // pick the newest allowed version over the locked one
-	Platforms  []string // also lock these platforms
+	ConfigAddr string // --config as given: a remote address's lock file may only be checked
+	Lockfile   string // --lockfile: auto, update or readonly (ChooseLockMode)
+	Upgrade    bool   // pick the newest allowed version over the locked one
+	// AllowDowngrade lets Upgrade lock a version lower than the locked one.
+	AllowDowngrade bool
+	Platforms      []string // also lock these platforms
 }
 
 // Init is `argus init`: every provider block installed, verified and pinned (Init), under
@@ -76,13 +78,14 @@ func (h *Handler) Init(ctx context.Context, req *InitRequest) (Result, error) {
 		defer release()
 	}
 	res, err := Init(ctx, Request{
-		Config:    cfg,
-		Cache:     ca,
-		Fetcher:   h.Fetcher,
-		Mode:      mode,
-		Upgrade:   req.Upgrade,
-		Platforms: req.Platforms,
-		Events:    h.Events,
+		Config:         cfg,
+		Cache:          ca,
+		Fetcher:        h.Fetcher,
+		Mode:           mode,
+		Upgrade:        req.Upgrade,
+		AllowDowngrade: req.AllowDowngrade,
+		Platforms:      req.Platforms,
+		Events:         h.Events,
 	})
 	if err != nil {
 		return res, err // the exit table adds each provider's hint
@@ -97,6 +100,9 @@ func WriteInit(w io.Writer, res Result, lockPath string) error {
 		how := "installed"
 		if p.Reused {
 			how = "already installed and verified"
+		}
+		if p.DowngradedFrom != "" {
+			how += " (downgraded from " + p.DowngradedFrom + ")"
 		}
 		v := p.Version
 		if v == "" {

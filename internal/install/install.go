@@ -49,6 +49,9 @@ type Request struct {
 	Mode     LockMode
 	// Upgrade ignores locked versions and picks the newest allowed version.
 	Upgrade bool
+	// AllowDowngrade lets Upgrade lock a lower version than the locked one (a narrowed
+	// constraint, a yanked version); without it that is a *DowngradeError.
+	AllowDowngrade bool
 	// Platforms to lock in addition to the current one ("linux_amd64", …).
 	Platforms []string
 	// Events receives every step and warning as it happens; nil discards them.
@@ -77,6 +80,8 @@ type Installed struct {
 	Entrypoint string
 	Reused     bool   // found verified in the cache: nothing downloaded
 	Signer     string // "" for local or unsigned providers
+	// DowngradedFrom is the higher version the lock pinned before an allowed downgrade, or "".
+	DowngradedFrom string
 }
 
 // Init resolves, installs and verifies every provider block of req.Config and produces the new

@@ -26,7 +26,7 @@ func entrypointName(name, platform string) string {
 
 // registry installs a registry provider in named steps: the lock's pin if it still applies
 // (lockedFor), the warm path that needs no network (warm), the version to install
-// (chooseVersion), its signature-verified release (verifiedRelease), and an install or a hash
+// (chooseVersion), whether that moves the lock down (checkDowngrade), its signature-verified release (verifiedRelease), and an install or a hash
 // for every wanted platform (installPlatforms).
 func (in *installer) registry(ctx context.Context, p config.Provider) (Installed, error) {
 	addr, err := ParseAddress(p.Source)
@@ -47,7 +47,11 @@ func (in *installer) registry(ctx context.Context, p config.Provider) (Installed
 	if err != nil {
 		return Installed{}, err
 	}
-	ver, err := in.chooseVersion(ctx, p, addr, base, locked)
+	ver, idx, err := in.chooseVersion(ctx, p, addr, base, locked)
+	if err != nil {
+		return Installed{}, err
+	}
+	downgradedFrom, err := in.checkDowngrade(p, addr, idx, ver)
 	if err != nil {
 		return Installed{}, err
 	}
@@ -66,8 +70,42 @@ func (in *installer) registry(ctx context.Context, p config.Provider) (Installed
 		keepLockedPlatforms(lp, locked)
 	}
 	in.new.Providers[lp.Source] = lp
+	if downgradedFrom != "" {
+		in.event(Event{Kind: EventDowngraded, Provider: p.Name, Source: addr.String(), Version: ver, Detail: downgradedFrom})
+	}
 	in.event(Event{Kind: EventInstalled, Provider: p.Name, Source: addr.String(), Version: ver})
+	result.DowngradedFrom = downgradedFrom
 	return result, nil
+}
+
+// checkDowngrade compares the version chosen under Upgrade with the one the lock pinned: a
+// lower one (the constraint was narrowed, or the locked version was yanked or withdrawn) is a
+// *DowngradeError unless AllowDowngrade, and then it returns the version moved down from. It
+// returns "" for anything else: no lock, no Upgrade, the same or a higher version, or a locked
+// version that does not parse (nothing to compare it with).
+func (in *installer) checkDowngrade(p config.Provider, addr Address, idx *Index, chosen string) (string, error) {
+	prev := in.old.Providers[addr.String()]
+	if !in.req.Upgrade || prev == nil || idx == nil {
+		return "", nil
+	}
+	lv, err := version.NewVersion(prev.Version)
+	if err != nil {
+		return "", nil
+	}
+	cv, err := version.NewVersion(chosen)
+	if err != nil || cv.Compare(lv) >= 0 {
+		return "", nil
+	}
+	if in.req.AllowDowngrade {
+		return prev.Version, nil
+	}
+	de := &DowngradeError{Locked: prev.Version, Chosen: chosen, Constraint: p.Version}
+	if info, ok := idx.Versions[prev.Version]; !ok {
+		de.Withdrawn = true
+	} else {
+		de.Yanked = info.Yanked
+	}
+	return "", de
 }
 
 // lockedFor is the lock's entry for addr when Init may keep its version: nil when nothing is
@@ -147,21 +185,23 @@ func keepLockedPlatforms(lp, locked *lockfile.Provider) {
 }
 
 // chooseVersion is the locked version when there is one, else the newest version of the index
-// that the block's constraint allows.
-func (in *installer) chooseVersion(ctx context.Context, p config.Provider, addr Address, base *url.URL, locked *lockfile.Provider) (string, error) {
+// that the block's constraint allows, with the index it was chosen from (nil for the locked
+// one).
+func (in *installer) chooseVersion(ctx context.Context, p config.Provider, addr Address, base *url.URL, locked *lockfile.Provider) (string, *Index, error) {
 	if locked != nil {
-		return locked.Version, nil
+		return locked.Version, nil, nil
 	}
 	idxURL := providerURL(base, addr, "index.json")
 	data, err := in.fetchSmall(ctx, idxURL)
 	if err != nil {
-		return "", fmt.Errorf("read provider index: %w", err)
+		return "", nil, fmt.Errorf("read provider index: %w", err)
 	}
 	idx, err := DecodeIndex(data)
 	if err != nil {
-		return "", fmt.Errorf("decode provider index %s: %w", idxURL.Redacted(), err)
+		return "", nil, fmt.Errorf("decode provider index %s: %w", idxURL.Redacted(), err)
 	}
-	return choose(idx, p.Version)
+	ver, err := choose(idx, p.Version)
+	return ver, idx, err
 }
 
 // release is one version's <version>.json with the signed SHA256SUMS it names.
