@@ -9,6 +9,7 @@ import (
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/oci"
 	"github.com/compliance-framework/argus/internal/runner"
 )
 
@@ -37,12 +38,31 @@ func installHint(err error) string {
 		return `: run "argus init" and commit ` + lockfile.FileName
 	case errors.Is(err, install.ErrLockChanged):
 		return `: run "argus init" without --lockfile=readonly and commit ` + lockfile.FileName
-	case errors.As(err, &notInstalled) && errors.As(err, &tampered):
+	case errors.As(err, &notInstalled) && errors.As(err, &tampered), errors.Is(err, oci.ErrCacheDamaged):
 		return `: run "argus init" to reinstall it`
-	case errors.As(err, &notInstalled):
+	case errors.As(err, &notInstalled), errors.Is(err, oci.ErrNotCached):
 		return `: run "argus init" to install it`
 	}
 	return ""
+}
+
+// inlineHint is the advice said right after the message of the error inside err that it is
+// about, rather than at the end of err's line, or "": an OCI error is wrapped by install with
+// more of what happened ("… (lock changed: read-only lock mode …)"), and argus has always
+// printed its advice before that (scripts match the whole sentence). at is the message of
+// that inner error.
+func inlineHint(err error) (at, hint string) {
+	var (
+		moved *oci.MovedError
+		oe    *oci.Error
+	)
+	switch {
+	case errors.As(err, &moved):
+		return moved.Error(), `; run "argus init --upgrade" to accept it, or pin the reference by digest`
+	case errors.As(err, &oe) && errors.Is(oe.Kind, oci.ErrTreeMismatch):
+		return oe.Error(), `; run "argus init --upgrade" if that is expected`
+	}
+	return "", ""
 }
 
 // WithInstallHints puts each installer error's hint at the end of its own line, where argus
@@ -68,10 +88,14 @@ func WithInstallHints(err error) error {
 }
 
 func hinted(err error) error {
-	if h := installHint(err); h != "" {
-		return &hintedError{err: err, hint: h}
+	out := err
+	if at, h := inlineHint(err); h != "" {
+		out = &rewordedError{err: err, msg: strings.Replace(err.Error(), at, at+h, 1)}
 	}
-	return err
+	if h := installHint(err); h != "" {
+		return &hintedError{err: out, hint: h}
+	}
+	return out
 }
 
 // hintedError is err with its hint appended to its message; errors.Is and errors.As still see

@@ -12,6 +12,7 @@ import (
 	"github.com/compliance-framework/argus/internal/cache"
 	"github.com/compliance-framework/argus/internal/install"
 	"github.com/compliance-framework/argus/internal/lockfile"
+	"github.com/compliance-framework/argus/internal/oci"
 	"github.com/compliance-framework/argus/internal/runner"
 )
 
@@ -22,6 +23,18 @@ func TestWithInstallHints(t *testing.T) {
 	prov := func(err error) error {
 		return fmt.Errorf("provider %q (%s): %w", "hello", "registry.test/acme/hello", err)
 	}
+	const (
+		idxOld = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+		idxNow = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+	)
+	ref := oci.Reference{Registry: "registry.test", Repository: "acme/plugin-test", Tag: "v1"}
+	moved := &oci.MovedError{Ref: ref, Locked: idxOld, Now: idxNow}
+	treeDiffers := &oci.Error{Ref: ref.String(), Kind: oci.ErrTreeMismatch,
+		Msg: "the tree of manifest m hashes to h1:b, but the lock file says h1:a: the content differs from what was locked"}
+	// The real Lookup, so that the test fails if its errors stop being what the table maps.
+	cacheDir := t.TempDir()
+	_, notCached := (&oci.Client{CacheDir: cacheDir}).Lookup(idxOld, "h1:a", oci.KindPlugin)
+	_, noHash := (&oci.Client{CacheDir: cacheDir}).Lookup(idxOld, "", oci.KindPlugin)
 	for _, tt := range []struct {
 		name string
 		err  error
@@ -44,6 +57,21 @@ func TestWithInstallHints(t *testing.T) {
 			`provider "hello": installed provider "/c" has hash h1:b, but the lock file says h1:a: it was modified after install: run "argus init" to reinstall it`, nil},
 		{"downgrade", &install.Error{Errs: []error{prov(&install.DowngradeError{Locked: "1.1.0", Chosen: "1.0.0", Constraint: "1.0.0"})}},
 			`provider "hello" (registry.test/acme/hello): downgrade from 1.1.0 to 1.0.0 refused: the newest version "1.0.0" allows is lower than the locked one: run "argus init --upgrade --allow-downgrade" to lock 1.0.0 anyway, or change the version constraint`, nil},
+		// internal/oci names no argus command either (issue 11 item 2).
+		{"tag moved, read-only", &install.Error{Errs: []error{prov(fmt.Errorf("%w (%w: read-only lock mode, the default when CI=true)", moved, install.ErrLockChanged))}},
+			`provider "hello" (registry.test/acme/hello): registry.test/acme/plugin-test:v1: the tag now names ` + idxNow + `, but the lock file pins ` + idxOld + `: someone pushed a new artifact under the same tag; run "argus init --upgrade" to accept it, or pin the reference by digest (the lock file would change: read-only lock mode, the default when CI=true): run "argus init" without --lockfile=readonly and commit argus.lock.hcl`, oci.ErrMoved},
+		{"tag moved, alone", moved,
+			`registry.test/acme/plugin-test:v1: the tag now names ` + idxNow + `, but the lock file pins ` + idxOld + `: someone pushed a new artifact under the same tag; run "argus init --upgrade" to accept it, or pin the reference by digest`, oci.ErrMoved},
+		{"pulled tree differs from the lock", &install.Error{Errs: []error{prov(fmt.Errorf("pull: %w", treeDiffers))}},
+			`provider "hello" (registry.test/acme/hello): pull: registry.test/acme/plugin-test:v1: the tree of manifest m hashes to h1:b, but the lock file says h1:a: the content differs from what was locked; run "argus init --upgrade" if that is expected`, oci.ErrDigestMismatch},
+		{"OCI entry not in the cache", &install.NotInstalledError{Provider: "test", Err: fmt.Errorf("CCF plugin %q: %w", "test", notCached)},
+			`CCF plugin "test": ` + idxOld + ` is not in the cache ` + cacheDir + `: run "argus init" to install it`, oci.ErrNotCached},
+		{"OCI entry without a tree hash", noHash,
+			`look up ` + idxOld + ` in the cache: no tree hash to verify against: run "argus init" to install it`, oci.ErrNotCached},
+		{"OCI entry damaged", &install.NotInstalledError{Provider: "test", Err: fmt.Errorf("CCF plugin %q: %w", "test", &oci.LookupError{Kind: oci.ErrCacheDamaged, Msg: "cached plugin m", Err: errors.New(`no executable "plugin"`)})},
+			`CCF plugin "test": cached plugin m: no executable "plugin": run "argus init" to reinstall it`, oci.ErrCacheDamaged},
+		{"OCI entry tampered", &install.NotInstalledError{Provider: "test", Err: &oci.LookupError{Kind: oci.ErrCacheDamaged, Err: &cache.MismatchError{Dir: "/c", Want: "h1:a", Got: "h1:b"}}},
+			`installed provider "/c" has hash h1:b, but the lock file says h1:a: it was modified after install: run "argus init" to reinstall it`, oci.ErrCacheDamaged},
 		{"other", errors.New("boom"), "boom", nil},
 	} {
 		got := WithInstallHints(tt.err)

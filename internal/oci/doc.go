@@ -11,6 +11,9 @@
 // place (Client.Pull, Client.Lookup). Credentials come from the Docker config file and its
 // credential helpers; plain http is used, and allowed, only for loopback registries. Every
 // failure about a reference is an *Error: one line that names the reference and what to do.
+// When the fix is an argus command (a moved tag, a tree that differs from the lock, a cache
+// entry Lookup cannot use), the error only says what happened, with a sentinel or type, and
+// internal/exitcode words the command.
 //
 // It is not responsible for deciding what to pin or when a moved tag is acceptable (the caller
 // compares Resolved.Index with its lock: Resolved.CheckLocked), for the lock file

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/opencontainers/go-digest"
 	"oras.land/oras-go/v2/content"
 	"oras.land/oras-go/v2/errdef"
 	"oras.land/oras-go/v2/registry/remote/auth"
@@ -23,6 +24,14 @@ var (
 	ErrTooLarge       = errors.New("too large")
 	ErrInvalid        = errors.New("not a usable artifact")
 	ErrMoved          = errors.New("tag moved")
+	// ErrTreeMismatch is a pulled tree whose hash is not the one the lock file records. It is
+	// also an ErrDigestMismatch.
+	ErrTreeMismatch = fmt.Errorf("%w: the tree differs from the lock", ErrDigestMismatch)
+	// ErrNotCached is a cache entry Lookup cannot find, or has no tree hash to verify.
+	ErrNotCached = errors.New("not in the cache")
+	// ErrCacheDamaged is a cache entry Lookup found but that no longer holds what was
+	// installed: its tree hash or its layout changed.
+	ErrCacheDamaged = errors.New("cache entry damaged")
 )
 
 // Error is a failure about one reference: a single line that names it, says what happened
@@ -52,14 +61,15 @@ func newError(ref Reference, kind error, err error, format string, a ...any) *Er
 	return &Error{Ref: ref.String(), Kind: kind, Err: err, Msg: fmt.Sprintf(format, a...)}
 }
 
-// MovedError says that a tag now names another artifact than the one the lock pins.
+// MovedError says that a tag now names another artifact than the one the lock pins. What to
+// do about it is internal/exitcode's to say.
 type MovedError struct {
 	Ref         Reference
 	Locked, Now string // index digests
 }
 
 func (e *MovedError) Error() string {
-	return fmt.Sprintf("%s: the tag now names %s, but the lock file pins %s: someone pushed a new artifact under the same tag; run \"argus init --upgrade\" to accept it, or pin the reference by digest",
+	return fmt.Sprintf("%s: the tag now names %s, but the lock file pins %s: someone pushed a new artifact under the same tag",
 		e.Ref, e.Now, e.Locked)
 }
 
@@ -113,4 +123,31 @@ func detail(resp *errcode.ErrorResponse) string {
 		return ""
 	}
 	return " (" + resp.Errors.Error() + ")"
+}
+
+// LookupError is a cache entry Lookup cannot use: Kind is ErrNotCached or ErrCacheDamaged.
+// The message says what happened; what to do (install it again) is internal/exitcode's to say.
+type LookupError struct {
+	Manifest digest.Digest
+	Kind     error  // ErrNotCached or ErrCacheDamaged
+	Msg      string // what happened, before Err's message when both are set
+	Err      error  // the verification failure, if any
+}
+
+func (e *LookupError) Error() string {
+	switch {
+	case e.Err == nil:
+		return e.Msg
+	case e.Msg == "":
+		return e.Err.Error()
+	}
+	return e.Msg + ": " + e.Err.Error()
+}
+
+// Unwrap exposes the kind and the verification failure to errors.Is and errors.As.
+func (e *LookupError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Kind}
 }

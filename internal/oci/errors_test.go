@@ -114,7 +114,7 @@ func TestPullRequestChecks(t *testing.T) {
 	if _, err := (&Client{}).EntryDir("sha256:" + hexA); err == nil {
 		t.Error("EntryDir without a CacheDir succeeded")
 	}
-	if _, err := c.Lookup("sha256:"+hexA, "", KindPlugin); err == nil || !strings.Contains(err.Error(), "argus init") {
+	if _, err := c.Lookup("sha256:"+hexA, "", KindPlugin); !errors.Is(err, ErrNotCached) || !strings.Contains(err.Error(), "no tree hash") {
 		t.Errorf("Lookup without a tree hash = %v", err)
 	}
 	if KindPlugin.String() != "plugin" || KindPolicy.String() != "policy bundle" || Kind(9).String() != "Kind(9)" {

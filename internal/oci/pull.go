@@ -96,16 +96,16 @@ func (c *Client) Lookup(d digest.Digest, treeHash string, kind Kind) (*Entry, er
 		return nil, err
 	}
 	if treeHash == "" {
-		return nil, fmt.Errorf("look up %s in the cache: no tree hash to verify against; run \"argus init\"", d)
+		return nil, &LookupError{Manifest: d, Kind: ErrNotCached, Msg: fmt.Sprintf("look up %s in the cache: no tree hash to verify against", d)}
 	}
 	if err := cache.VerifyInstalled(dir, treeHash); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s is not in the cache %s: run \"argus init\" to install it", d, c.CacheDir)
+			return nil, &LookupError{Manifest: d, Kind: ErrNotCached, Msg: fmt.Sprintf("%s is not in the cache %s", d, c.CacheDir)}
 		}
-		return nil, fmt.Errorf("%w; run \"argus init\" to install it again", err)
+		return nil, &LookupError{Manifest: d, Kind: ErrCacheDamaged, Err: err}
 	}
 	if err := checkTree(dir, kind, false); err != nil {
-		return nil, fmt.Errorf("cached %s %s: %w; run \"argus init\" to install it again", kind, d, err)
+		return nil, &LookupError{Manifest: d, Kind: ErrCacheDamaged, Msg: fmt.Sprintf("cached %s %s", kind, d), Err: err}
 	}
 	return &Entry{Dir: dir, Manifest: d, TreeHash: treeHash, Reused: true}, nil
 }
@@ -204,7 +204,7 @@ func (c *Client) Pull(ctx context.Context, req PullRequest) (*Entry, error) {
 		return nil, err
 	}
 	if req.TreeHash != "" && h != req.TreeHash {
-		return nil, newError(ref, ErrDigestMismatch, nil, "the tree of manifest %s hashes to %s, but the lock file says %s: the content differs from what was locked; run \"argus init --upgrade\" if that is expected", req.Manifest, h, req.TreeHash)
+		return nil, newError(ref, ErrTreeMismatch, nil, "the tree of manifest %s hashes to %s, but the lock file says %s: the content differs from what was locked", req.Manifest, h, req.TreeHash)
 	}
 	return publish(tree, dir, req.Manifest, h)
 }
