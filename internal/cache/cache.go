@@ -297,4 +297,3 @@ func publish(staging, tree, dir, h string) (Entry, error) {
 	}
 	return Entry{Dir: dir, H1: h}, nil
 }
-

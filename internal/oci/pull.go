@@ -365,4 +365,3 @@ func publish(tree, dir string, d digest.Digest, h string) (*Entry, error) {
 	}
 	return &Entry{Dir: dir, Manifest: d, TreeHash: h}, nil
 }
-
