@@ -98,18 +98,16 @@ func mac(key []byte, r record) string {
 }
 
 // recordKey is the cache's record key, created on first use.
+//
+// The key file appears whole or not at all: it is written to a temporary file and linked into
+// place, and whoever loses the race to create it reads the winner's. Verifications run in
+// parallel (and other processes share the cache), so an O_EXCL create-then-write let a reader
+// see an empty file between the two, and lose the record.
 func (c *Cache) recordKey() ([]byte, error) {
 	path := filepath.Join(c.Dir, "verify.key")
-	key, err := os.ReadFile(path) //nolint:gosec // G304: the cache's own key file
-	if err == nil {
-		fi, serr := os.Lstat(path)
-		if serr != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 || len(key) != 32 || !ownedByMe(fi) {
-			return nil, errors.New("the verification record key is not a private 32-byte file of this user")
-		}
-		return key, nil
-	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+	key, err := readRecordKey(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return key, err
 	}
 	key = make([]byte, 32)
 	if _, err := rand.Read(key); err != nil {
@@ -118,14 +116,34 @@ func (c *Cache) recordKey() ([]byte, error) {
 	if err := os.MkdirAll(c.Dir, 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600) //nolint:gosec // G304: the cache's own key file
+	f, err := os.CreateTemp(c.Dir, ".verify.key.tmp-*")
 	if err != nil {
-		return nil, err // another process made it first: use it next time
+		return nil, err
 	}
+	tmp := f.Name()
+	defer func() { _ = os.Remove(tmp) }() // linked into place, or not needed
 	_, werr := f.Write(key)
-	if err := errors.Join(werr, f.Sync(), f.Close()); err != nil {
-		_ = os.Remove(path)
+	if err := errors.Join(werr, f.Chmod(0o600), f.Sync(), f.Close()); err != nil {
 		return nil, fmt.Errorf("write the verification record key: %w", err)
+	}
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return readRecordKey(path) // another verification made it first: use theirs
+		}
+		return nil, fmt.Errorf("install the verification record key: %w", err)
+	}
+	return key, nil
+}
+
+// readRecordKey reads the key file, refusing one that is not a private 32-byte file of this user.
+func readRecordKey(path string) ([]byte, error) {
+	key, err := os.ReadFile(path) //nolint:gosec // G304: the cache's own key file
+	if err != nil {
+		return nil, err
+	}
+	fi, serr := os.Lstat(path)
+	if serr != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o077 != 0 || len(key) != 32 || !ownedByMe(fi) {
+		return nil, errors.New("the verification record key is not a private 32-byte file of this user")
 	}
 	return key, nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 )
@@ -140,5 +141,24 @@ func restore(t *testing.T, p string, fi os.FileInfo) {
 	}
 	if now := stat(t, p); now.Size() != fi.Size() || !now.ModTime().Equal(fi.ModTime()) {
 		t.Fatalf("size/mtime not restored: %d %v, want %d %v", now.Size(), now.ModTime(), fi.Size(), fi.ModTime())
+	}
+}
+
+// Parallel verifications create the record key at once: every one of them gets the same whole
+// key, none an error (an empty file read between create and write cost an entry its record).
+func TestRecordKeyCreatedOnceUnderConcurrency(t *testing.T) {
+	c := &Cache{Dir: t.TempDir()}
+	const n = 16
+	keys := make([][]byte, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { keys[i], errs[i] = c.recordKey() })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || len(keys[i]) != 32 || !bytes.Equal(keys[i], keys[0]) {
+			t.Fatalf("recordKey %d = %x, %v; want the same 32-byte key as the first (%x)", i, keys[i], errs[i], keys[0])
+		}
 	}
 }
